@@ -1,0 +1,60 @@
+//! What happens to the container between hiding and revealing.
+//!
+//! Training puts this between the hiding and the reveal networks so that reveal
+//! learns from containers like those it will meet: saved as 8-bit PNG for now,
+//! and later JPEG, noise or resizing.
+
+use burn::prelude::*;
+
+/// A distortion applied to the container during training.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Channel {
+    /// Float container, untouched (research-code setting; not what users get).
+    Identity,
+    /// Rounded to 8 bits exactly as a PNG stores it; gradients pass straight through.
+    #[default]
+    Quantize8,
+}
+
+impl Channel {
+    /// # Shapes
+    /// `[batch, 3, H, W]` → `[batch, 3, H, W]`
+    pub fn apply<B: Backend>(&self, container: Tensor<B, 4>) -> Tensor<B, 4> {
+        match self {
+            Channel::Identity => container,
+            Channel::Quantize8 => {
+                // Straight-through estimator: forward uses the rounded value,
+                // backward treats rounding as the identity.
+                let rounded = container
+                    .clone()
+                    .mul_scalar(255.0)
+                    .round()
+                    .div_scalar(255.0);
+                let offset = (rounded - container.clone()).detach();
+                container + offset
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::CpuBackend;
+
+    #[test]
+    fn quantize_rounds_to_the_nearest_byte() {
+        let device = Default::default();
+        let x = Tensor::<CpuBackend, 1>::from_floats([0.0, 0.1, 0.5, 1.0], &device)
+            .reshape([1, 1, 2, 2]);
+        let out = Channel::Quantize8
+            .apply(x)
+            .into_data()
+            .to_vec::<f32>()
+            .unwrap();
+        let expected = [0.0f32, 26.0 / 255.0, 128.0 / 255.0, 1.0];
+        for (got, want) in out.iter().zip(expected) {
+            assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+        }
+    }
+}

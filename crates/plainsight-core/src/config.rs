@@ -1,0 +1,170 @@
+//! Model configuration: which architecture, how many secrets, and the loss weight.
+//!
+//! A `config.json` with this struct travels with every set of weights, so a
+//! checkpoint can always be rebuilt before its weights are loaded.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Most secrets one container can carry.
+pub const MAX_SECRETS: usize = 3;
+
+/// The network layout shared by the preparation, hiding and reveal networks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Architecture {
+    /// Our default: every network works on a pixel-unshuffled image (`factor`×`factor`
+    /// blocks folded into channels), so each 3×3 convolution sees a wider area at a
+    /// quarter of the cost. The hiding network predicts a residual added to the cover.
+    Unshuffle {
+        /// Pixel-unshuffle factor (2 folds each 2×2 block into 12 channels).
+        factor: usize,
+        /// Width of the hidden convolution layers.
+        channels: usize,
+        /// Width of each secret's prepared features.
+        prep_channels: usize,
+        /// Convolution layers in the hiding and in each reveal network.
+        depth: usize,
+    },
+    /// Baluja's layout (NeurIPS 2017): every layer is three parallel convolutions
+    /// (3×3, 4×4, 5×5, `filters` each) at full resolution; 2 preparation layers,
+    /// 5 hiding and 5 reveal layers, then a 1×1 convolution to RGB.
+    Baluja {
+        /// Filters per branch (50 in the paper).
+        filters: usize,
+    },
+}
+
+impl Architecture {
+    /// The default architecture's shipped size.
+    pub fn default_unshuffle() -> Self {
+        Architecture::Unshuffle {
+            factor: 2,
+            channels: 64,
+            prep_channels: 32,
+            depth: 6,
+        }
+    }
+
+    /// Baluja's layout with the paper's 50 filters per branch.
+    pub fn baluja() -> Self {
+        Architecture::Baluja { filters: 50 }
+    }
+
+    /// Image sides must be a multiple of this; inputs are padded to it.
+    pub fn size_multiple(&self) -> usize {
+        match self {
+            Architecture::Unshuffle { factor, .. } => *factor,
+            Architecture::Baluja { .. } => 1,
+        }
+    }
+
+    /// How far (in pixels) an output pixel of hide followed by reveal can see.
+    /// Tiles overlap by at least this much so tiling changes nothing.
+    pub fn receptive_radius(&self) -> usize {
+        match self {
+            // prep: 2 layers, hide: depth, reveal: depth, each 3×3 at 1/factor scale.
+            Architecture::Unshuffle { factor, depth, .. } => (2 + 2 * depth) * factor + factor,
+            // 2 prep + 5 hide + 5 reveal layers, widest kernel 5×5 (radius 2).
+            Architecture::Baluja { .. } => 12 * 2,
+        }
+    }
+}
+
+/// Everything needed to build a model before its weights are loaded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StegoConfig {
+    /// How many secrets one container carries (1 to 3).
+    pub secrets: usize,
+    /// Network layout.
+    pub architecture: Architecture,
+    /// Weight β of the reveal error in the loss.
+    pub beta: f32,
+}
+
+impl StegoConfig {
+    /// The default architecture for `secrets` secrets.
+    pub fn new(secrets: usize) -> Result<Self> {
+        let config = StegoConfig {
+            secrets,
+            architecture: Architecture::default_unshuffle(),
+            beta: 0.75,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks the numbers a hand-written config.json could get wrong.
+    pub fn validate(&self) -> Result<()> {
+        if self.secrets == 0 || self.secrets > MAX_SECRETS {
+            return Err(Error::SecretCount {
+                expected_max: MAX_SECRETS,
+                got: self.secrets,
+            });
+        }
+        if !(self.beta.is_finite() && self.beta >= 0.0) {
+            return Err(Error::Config(format!(
+                "beta must be >= 0, got {}",
+                self.beta
+            )));
+        }
+        match &self.architecture {
+            Architecture::Unshuffle {
+                factor,
+                channels,
+                prep_channels,
+                depth,
+            } => {
+                if *factor == 0 || *channels == 0 || *prep_channels == 0 || *depth < 2 {
+                    return Err(Error::Config(
+                        "unshuffle architecture needs factor >= 1, channels >= 1 and depth >= 2"
+                            .into(),
+                    ));
+                }
+            }
+            Architecture::Baluja { filters } => {
+                if *filters == 0 {
+                    return Err(Error::Config(
+                        "baluja architecture needs filters >= 1".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses and validates a `config.json`.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let config: StegoConfig =
+            serde_json::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Pretty JSON for `config.json`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("config serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trip_keeps_everything() {
+        let mut config = StegoConfig::new(3).unwrap();
+        config.architecture = Architecture::baluja();
+        config.beta = 1.5;
+        let back = StegoConfig::from_json(&config.to_json()).unwrap();
+        assert_eq!(back, config);
+    }
+
+    #[test]
+    fn rejects_bad_secret_counts() {
+        assert!(StegoConfig::new(0).is_err());
+        assert!(StegoConfig::new(4).is_err());
+        assert!(StegoConfig::new(1).is_ok());
+    }
+}

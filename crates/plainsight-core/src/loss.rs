@@ -1,0 +1,67 @@
+//! The training loss of Baluja (NeurIPS 2017, eq. 1), for several secrets:
+//!
+//! `L = MSE(cover, container) + β · Σᵢ MSE(secretᵢ, revealedᵢ)`
+
+use burn::prelude::*;
+
+/// The two parts of the loss and their weighted sum.
+pub struct StegoLoss<B: Backend> {
+    /// `L`, the quantity that is minimised.
+    pub total: Tensor<B, 1>,
+    /// MSE(cover, container).
+    pub container: Tensor<B, 1>,
+    /// Σᵢ MSE(secretᵢ, revealedᵢ).
+    pub reveal: Tensor<B, 1>,
+}
+
+/// Mean squared error over all elements.
+pub fn mse<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>) -> Tensor<B, 1> {
+    (a - b).square().mean()
+}
+
+/// `MSE(cover, container) + beta · Σ MSE(secret_i, revealed_i)`.
+pub fn stego_loss<B: Backend>(
+    cover: Tensor<B, 4>,
+    container: Tensor<B, 4>,
+    secrets: &[Tensor<B, 4>],
+    revealed: &[Tensor<B, 4>],
+    beta: f32,
+) -> StegoLoss<B> {
+    let container_loss = mse(cover, container);
+    let reveal_loss = secrets
+        .iter()
+        .zip(revealed)
+        .map(|(secret, revealed)| mse(secret.clone(), revealed.clone()))
+        .reduce(|a, b| a + b)
+        .expect("at least one secret");
+    StegoLoss {
+        total: container_loss.clone() + reveal_loss.clone().mul_scalar(beta),
+        container: container_loss,
+        reveal: reveal_loss,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::CpuBackend;
+
+    fn filled(value: f32) -> Tensor<CpuBackend, 4> {
+        Tensor::full([1, 3, 2, 2], value, &Default::default())
+    }
+
+    #[test]
+    fn loss_matches_the_formula() {
+        // container off by 0.1, two secrets off by 0.2 and 0.3, beta 0.5.
+        let loss = stego_loss(
+            filled(0.5),
+            filled(0.6),
+            &[filled(0.0), filled(1.0)],
+            &[filled(0.2), filled(0.7)],
+            0.5,
+        );
+        let total = loss.total.into_scalar();
+        let expected = 0.01 + 0.5 * (0.04 + 0.09);
+        assert!((total - expected).abs() < 1e-6, "{total} vs {expected}");
+    }
+}

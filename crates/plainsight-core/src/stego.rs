@@ -1,0 +1,282 @@
+//! Hide and reveal on whole images of any size, tile by tile.
+
+use burn::module::Module;
+use burn::prelude::*;
+use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
+
+use crate::config::StegoConfig;
+use crate::error::{Error, Result};
+use crate::model::StegoNet;
+use crate::pixels::{images_to_tensor, tensor_to_images, RgbImage};
+
+/// The recorder used for every weight file: named MessagePack, 32-bit floats.
+pub type WeightRecorder = NamedMpkBytesRecorder<FullPrecisionSettings>;
+
+/// Output tile side in pixels; tiles keep memory bounded on very large photos.
+pub const DEFAULT_TILE: usize = 1024;
+
+/// A trained model ready to hide and reveal 8-bit RGB images.
+///
+/// ```
+/// use plainsight_core::{CpuBackend, RgbImage, Stego, StegoConfig};
+///
+/// // An untrained model, to show the calls; real code loads trained weights
+/// // with `Stego::from_bytes` (the `plainsight-weights` crate embeds some).
+/// let device = Default::default();
+/// let config = StegoConfig::new(1).unwrap();
+/// let stego = Stego::<CpuBackend>::new(config.clone(), config.init(&device), device);
+///
+/// let cover = RgbImage::filled(40, 30, [120, 160, 200]).unwrap();
+/// let secret = RgbImage::filled(40, 30, [200, 40, 40]).unwrap();
+/// let container = stego.hide(&cover, &[secret]).unwrap();
+/// assert_eq!((container.width(), container.height()), (40, 30));
+/// let revealed = stego.reveal(&container, 1).unwrap();
+/// assert_eq!(revealed.len(), 1);
+/// ```
+pub struct Stego<B: Backend> {
+    config: StegoConfig,
+    net: StegoNet<B>,
+    device: B::Device,
+    tile: usize,
+}
+
+impl<B: Backend> Stego<B> {
+    /// Wraps a network built from `config`.
+    pub fn new(config: StegoConfig, net: StegoNet<B>, device: B::Device) -> Self {
+        Stego {
+            config,
+            net,
+            device,
+            tile: DEFAULT_TILE,
+        }
+    }
+
+    /// Builds the model from `config.json` text and weight bytes.
+    pub fn from_bytes(config_json: &str, weights: &[u8], device: B::Device) -> Result<Self> {
+        let config = StegoConfig::from_json(config_json)?;
+        let record = WeightRecorder::default()
+            .load(weights.to_vec(), &device)
+            .map_err(|e| Error::Weights(e.to_string()))?;
+        let net = catch_shape_panic(|| config.init::<B>(&device).load_record(record))?;
+        Ok(Stego::new(config, net, device))
+    }
+
+    /// The weights in the format [`Stego::from_bytes`] reads.
+    pub fn weight_bytes(&self) -> Vec<u8> {
+        WeightRecorder::default()
+            .record(self.net.clone().into_record(), ())
+            .expect("weights serialise")
+    }
+
+    /// Sets the output tile side (rounded up to what the architecture needs).
+    pub fn with_tile_size(mut self, tile: usize) -> Self {
+        self.tile = tile.max(1);
+        self
+    }
+
+    pub fn config(&self) -> &StegoConfig {
+        &self.config
+    }
+
+    /// How many secrets this model hides in one container.
+    pub fn secrets(&self) -> usize {
+        self.config.secrets
+    }
+
+    pub fn net(&self) -> &StegoNet<B> {
+        &self.net
+    }
+
+    /// Hides `secrets` (exactly as many as the model carries, each the cover's size)
+    /// in `cover`. The container has the cover's size and is already 8-bit.
+    pub fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
+        if secrets.len() != self.secrets() {
+            return Err(Error::SecretMismatch {
+                expected: self.secrets(),
+                got: secrets.len(),
+            });
+        }
+        for secret in secrets {
+            check_same_size(cover, secret)?;
+        }
+        let mut inputs = vec![cover];
+        inputs.extend(secrets);
+        let count = secrets.len();
+        let mut out = self.tiled(&inputs, |tensors| {
+            let container = self.net.hide(tensors[0].clone(), &tensors[1..=count]);
+            vec![container]
+        });
+        Ok(out.remove(0))
+    }
+
+    /// Reveals the first `count` secrets (1 up to the model's count) from a container.
+    pub fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
+        if count == 0 || count > self.secrets() {
+            return Err(Error::SecretMismatch {
+                expected: self.secrets(),
+                got: count,
+            });
+        }
+        Ok(self.tiled(&[container], |tensors| {
+            self.net.reveal(tensors[0].clone(), count)
+        }))
+    }
+
+    /// Runs `run` over overlapping tiles of the same-size `inputs` and stitches
+    /// its outputs. The overlap covers the networks' receptive field, so the
+    /// result equals one pass over the whole image.
+    fn tiled<F>(&self, inputs: &[&RgbImage], run: F) -> Vec<RgbImage>
+    where
+        F: Fn(Vec<Tensor<B, 4>>) -> Vec<Tensor<B, 4>>,
+    {
+        let arch = &self.config.architecture;
+        let multiple = arch.size_multiple();
+        let round_up = |v: usize| v.div_ceil(multiple) * multiple;
+        let (width, height) = (inputs[0].width(), inputs[0].height());
+        let (padded_w, padded_h) = (round_up(width), round_up(height));
+        let padded: Vec<RgbImage> = inputs
+            .iter()
+            .map(|image| image.pad_edge(padded_w, padded_h))
+            .collect();
+        let margin = round_up(arch.receptive_radius());
+        let tile = round_up(self.tile);
+
+        let mut outputs: Vec<RgbImage> = Vec::new();
+        for ty in (0..padded_h).step_by(tile) {
+            for tx in (0..padded_w).step_by(tile) {
+                let (tile_w, tile_h) = (tile.min(padded_w - tx), tile.min(padded_h - ty));
+                let (x0, y0) = (tx.saturating_sub(margin), ty.saturating_sub(margin));
+                let x1 = (tx + tile_w + margin).min(padded_w);
+                let y1 = (ty + tile_h + margin).min(padded_h);
+                let tensors = padded
+                    .iter()
+                    .map(|image| {
+                        let window = image.crop(x0, y0, x1 - x0, y1 - y0);
+                        images_to_tensor::<B>(&[&window], &self.device)
+                    })
+                    .collect();
+                let results = run(tensors);
+                if outputs.is_empty() {
+                    outputs = (0..results.len())
+                        .map(|_| RgbImage::filled(padded_w, padded_h, [0, 0, 0]).expect("size"))
+                        .collect();
+                }
+                for (output, result) in outputs.iter_mut().zip(results) {
+                    let window = tensor_to_images(result).remove(0);
+                    output.paste(&window.crop(tx - x0, ty - y0, tile_w, tile_h), tx, ty);
+                }
+            }
+        }
+        outputs
+            .into_iter()
+            .map(|image| image.crop(0, 0, width, height))
+            .collect()
+    }
+}
+
+fn check_same_size(expected: &RgbImage, got: &RgbImage) -> Result<()> {
+    if (expected.width(), expected.height()) != (got.width(), got.height()) {
+        return Err(Error::SizeMismatch {
+            expected_width: expected.width(),
+            expected_height: expected.height(),
+            got_width: got.width(),
+            got_height: got.height(),
+        });
+    }
+    Ok(())
+}
+
+/// burn panics when a record's tensor shapes differ from the module's; turn
+/// that into an error so a mismatched config.json cannot crash the caller.
+fn catch_shape_panic<T>(load: impl FnOnce() -> T) -> Result<T> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(load));
+    std::panic::set_hook(previous);
+    result.map_err(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "weights do not match the config".into());
+        Error::Weights(message)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::CpuBackend;
+    use crate::metrics::psnr;
+
+    fn textured(width: usize, height: usize, seed: usize) -> RgbImage {
+        let data = (0..width * height)
+            .flat_map(|p| {
+                let (x, y) = (p % width, p / width);
+                [
+                    ((x * 3 + y * 5 + seed) % 256) as u8,
+                    ((x * y + seed * 7) % 256) as u8,
+                    ((x * x + y + seed) % 256) as u8,
+                ]
+            })
+            .collect();
+        RgbImage::new(width, height, data).unwrap()
+    }
+
+    fn untrained(secrets: usize) -> Stego<CpuBackend> {
+        let device = Default::default();
+        let config = StegoConfig::new(secrets).unwrap();
+        Stego::new(config.clone(), config.init(&device), device)
+    }
+
+    #[test]
+    fn tiling_matches_a_single_pass() {
+        let stego = untrained(1);
+        let (cover, secret) = (textured(45, 37, 1), textured(45, 37, 2));
+        let whole = stego.hide(&cover, std::slice::from_ref(&secret)).unwrap();
+        let stego = stego.with_tile_size(8);
+        let tiled = stego.hide(&cover, &[secret]).unwrap();
+        // Float sums in another order may flip a rounding; allow a few ±1 values.
+        assert!(psnr(&whole, &tiled) > 50.0, "psnr {}", psnr(&whole, &tiled));
+        let a = stego.reveal(&tiled, 1).unwrap();
+        let b = stego.with_tile_size(4096).reveal(&tiled, 1).unwrap();
+        assert!(psnr(&a[0], &b[0]) > 50.0);
+    }
+
+    #[test]
+    fn weights_round_trip_through_bytes() {
+        let stego = untrained(2);
+        let bytes = stego.weight_bytes();
+        let config = stego.config().to_json();
+        let loaded = Stego::<CpuBackend>::from_bytes(&config, &bytes, Default::default()).unwrap();
+        let cover = textured(16, 16, 3);
+        let secrets = [textured(16, 16, 4), textured(16, 16, 5)];
+        assert_eq!(loaded.weight_bytes(), bytes);
+        // Parallel float sums may flip a rounding between runs; nothing more.
+        let (a, b) = (
+            stego.hide(&cover, &secrets).unwrap(),
+            loaded.hide(&cover, &secrets).unwrap(),
+        );
+        assert!(psnr(&a, &b) > 50.0, "psnr {}", psnr(&a, &b));
+    }
+
+    #[test]
+    fn weights_of_another_config_are_an_error_not_a_panic() {
+        let bytes = untrained(1).weight_bytes();
+        let other = StegoConfig::new(3).unwrap().to_json();
+        assert!(Stego::<CpuBackend>::from_bytes(&other, &bytes, Default::default()).is_err());
+        assert!(
+            Stego::<CpuBackend>::from_bytes(&other, b"not weights", Default::default()).is_err()
+        );
+    }
+
+    #[test]
+    fn wrong_counts_and_sizes_are_errors() {
+        let stego = untrained(1);
+        let cover = textured(16, 16, 0);
+        assert!(stego.hide(&cover, &[]).is_err());
+        assert!(stego.hide(&cover, &[textured(8, 16, 0)]).is_err());
+        assert!(stego.reveal(&cover, 2).is_err());
+        assert!(stego.reveal(&cover, 0).is_err());
+    }
+}

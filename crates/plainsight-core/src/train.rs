@@ -1,0 +1,230 @@
+//! The training loop: random crops, random cover/secret pairing, Adam.
+//!
+//! The loop knows nothing of files: it reports progress, validation results and
+//! checkpoints to a [`TrainObserver`], and the caller decides where they go.
+
+use burn::module::AutodiffModule;
+use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::prelude::*;
+use burn::record::Recorder;
+use burn::tensor::backend::AutodiffBackend;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::channel::Channel;
+use crate::config::StegoConfig;
+use crate::error::{Error, Result};
+use crate::eval::{evaluate, EvalReport, Pair};
+use crate::loss::stego_loss;
+use crate::pixels::{images_to_tensor, RgbImage};
+use crate::stego::{Stego, WeightRecorder};
+
+/// How to train (the model itself is described by [`StegoConfig`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrainOptions {
+    pub steps: usize,
+    pub batch: usize,
+    /// Side of the square random crops.
+    pub crop: usize,
+    /// Peak learning rate; it decays along a cosine to a tenth of this.
+    pub lr: f64,
+    pub seed: u64,
+    /// Save a checkpoint every this many steps (and at the end).
+    pub checkpoint_every: usize,
+    /// Validate every this many steps (and at the end).
+    pub validate_every: usize,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            steps: 4000,
+            batch: 8,
+            crop: 64,
+            lr: 1e-3,
+            seed: 42,
+            checkpoint_every: 250,
+            validate_every: 250,
+        }
+    }
+}
+
+impl TrainOptions {
+    /// Learning rate at `step`: cosine decay from `lr` to `lr / 10`.
+    pub fn lr_at(&self, step: usize) -> f64 {
+        let progress = step as f64 / self.steps.max(1) as f64;
+        self.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
+    }
+}
+
+/// Loss values of one step, as plain numbers.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct StepLoss {
+    pub total: f64,
+    /// MSE(cover, container).
+    pub container: f64,
+    /// Σ MSE(secret, revealed).
+    pub reveal: f64,
+}
+
+/// Everything needed to continue training later.
+pub struct Checkpoint {
+    /// Steps completed.
+    pub step: usize,
+    pub config: StegoConfig,
+    pub options: TrainOptions,
+    /// Model weights, readable by [`Stego::from_bytes`].
+    pub weights: Vec<u8>,
+    /// Adam's moment estimates.
+    pub optimizer: Vec<u8>,
+}
+
+/// Receives what the loop produces.
+pub trait TrainObserver {
+    fn on_step(&mut self, step: usize, loss: StepLoss);
+    fn on_validation(&mut self, step: usize, report: &EvalReport);
+    fn on_checkpoint(&mut self, checkpoint: &Checkpoint) -> Result<()>;
+}
+
+/// Photos to cut training crops from.
+pub struct CropSampler {
+    photos: Vec<RgbImage>,
+    crop: usize,
+}
+
+impl CropSampler {
+    /// Keeps the photos at least `crop` pixels on each side.
+    pub fn new(photos: Vec<RgbImage>, crop: usize) -> Result<Self> {
+        let photos: Vec<RgbImage> = photos
+            .into_iter()
+            .filter(|p| p.width() >= crop && p.height() >= crop)
+            .collect();
+        if photos.len() < 2 {
+            return Err(Error::Data(format!(
+                "need at least 2 photos of {crop}x{crop} pixels or more, found {}",
+                photos.len()
+            )));
+        }
+        Ok(CropSampler { photos, crop })
+    }
+
+    /// A random crop of a random photo, mirrored half of the time.
+    pub fn sample(&self, rng: &mut StdRng) -> RgbImage {
+        let photo = &self.photos[rng.random_range(0..self.photos.len())];
+        let x = rng.random_range(0..=photo.width() - self.crop);
+        let y = rng.random_range(0..=photo.height() - self.crop);
+        let crop = photo.crop(x, y, self.crop, self.crop);
+        if rng.random_bool(0.5) {
+            crop.flip_horizontal()
+        } else {
+            crop
+        }
+    }
+
+    /// A batch of independent crops as one tensor `[batch, 3, crop, crop]`.
+    fn batch<B: Backend>(&self, size: usize, rng: &mut StdRng, device: &B::Device) -> Tensor<B, 4> {
+        let crops: Vec<RgbImage> = (0..size).map(|_| self.sample(rng)).collect();
+        let refs: Vec<&RgbImage> = crops.iter().collect();
+        images_to_tensor(&refs, device)
+    }
+}
+
+/// Trains `config`'s model, starting fresh or from `resume`.
+///
+/// Covers and secrets are drawn independently every batch, so each secret meets
+/// a new cover each time. Returns the final model.
+pub fn train<B: AutodiffBackend>(
+    config: &StegoConfig,
+    options: &TrainOptions,
+    data: &CropSampler,
+    validation: &[Pair],
+    resume: Option<Checkpoint>,
+    observer: &mut dyn TrainObserver,
+    device: &B::Device,
+) -> Result<Stego<B::InnerBackend>> {
+    config.validate()?;
+    if options.steps == 0 || options.batch == 0 || options.crop == 0 {
+        return Err(Error::Config(
+            "steps, batch and crop must be positive".into(),
+        ));
+    }
+    let multiple = config.architecture.size_multiple();
+    if options.crop % multiple != 0 {
+        return Err(Error::Config(format!(
+            "crop {} must be a multiple of {multiple}",
+            options.crop
+        )));
+    }
+    B::seed(device, options.seed);
+    let recorder = WeightRecorder::default();
+    let mut net = config.init::<B>(device);
+    let mut optim = AdamConfig::new().init();
+    let mut start = 0;
+    if let Some(checkpoint) = resume {
+        if checkpoint.config != *config {
+            return Err(Error::Config(
+                "checkpoint was trained with another model config".into(),
+            ));
+        }
+        let weights = recorder
+            .load(checkpoint.weights, device)
+            .map_err(|e| Error::Weights(e.to_string()))?;
+        net = net.load_record(weights);
+        let state = recorder
+            .load(checkpoint.optimizer, device)
+            .map_err(|e| Error::Weights(format!("optimizer state: {e}")))?;
+        optim = optim.load_record(state);
+        start = checkpoint.step;
+    }
+    // Each step draws from a stream seeded by (seed, step), so a resumed run
+    // sees the same batches as an uninterrupted one.
+    let channel = Channel::Quantize8;
+    for step in start..options.steps {
+        let mut rng = StdRng::seed_from_u64(options.seed ^ (step as u64).wrapping_mul(0x9E37_79B9));
+        let cover = data.batch::<B>(options.batch, &mut rng, device);
+        let secrets: Vec<Tensor<B, 4>> = (0..config.secrets)
+            .map(|_| data.batch::<B>(options.batch, &mut rng, device))
+            .collect();
+        let output = net.forward(cover.clone(), &secrets, &channel);
+        let loss = stego_loss(
+            cover,
+            output.container,
+            &secrets,
+            &output.revealed,
+            config.beta,
+        );
+        let values = StepLoss {
+            total: loss.total.clone().into_scalar().elem::<f64>(),
+            container: loss.container.into_scalar().elem::<f64>(),
+            reveal: loss.reveal.into_scalar().elem::<f64>(),
+        };
+        if !values.total.is_finite() {
+            return Err(Error::Data(format!("loss diverged at step {}", step + 1)));
+        }
+        let grads = GradientsParams::from_grads(loss.total.backward(), &net);
+        net = optim.step(options.lr_at(step), net, grads);
+        let done = step + 1;
+        observer.on_step(done, values);
+
+        let last = done == options.steps;
+        if !validation.is_empty() && (done % options.validate_every.max(1) == 0 || last) {
+            let stego = Stego::new(config.clone(), net.valid(), device.clone());
+            observer.on_validation(done, &evaluate(&stego, validation)?);
+        }
+        if done % options.checkpoint_every.max(1) == 0 || last {
+            observer.on_checkpoint(&Checkpoint {
+                step: done,
+                config: config.clone(),
+                options: options.clone(),
+                weights: recorder
+                    .record(net.clone().into_record(), ())
+                    .map_err(|e| Error::Weights(e.to_string()))?,
+                optimizer: recorder
+                    .record(optim.to_record(), ())
+                    .map_err(|e| Error::Weights(e.to_string()))?,
+            })?;
+        }
+    }
+    Ok(Stego::new(config.clone(), net.valid(), device.clone()))
+}

@@ -1,0 +1,366 @@
+//! `plainsight train`: trains a model on a folder of photos.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use plainsight_core::eval::{make_pairs, EvalReport};
+use plainsight_core::train::{
+    train, Checkpoint, CropSampler, StepLoss, TrainObserver, TrainOptions,
+};
+use plainsight_core::{Architecture, StegoConfig};
+
+use crate::images;
+use crate::plot;
+
+/// Train a model on a folder of photos (covers and secrets are drawn from it at random)
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Folder of training photos (PNG, JPEG, TIFF; searched recursively)
+    #[arg(long)]
+    data: PathBuf,
+    /// Folder of validation photos (centre crops, measured on 8-bit containers)
+    #[arg(long)]
+    val: Option<PathBuf>,
+    /// Secrets per container (1 to 3)
+    #[arg(long, default_value_t = 1)]
+    secrets: usize,
+    /// Output folder: config.json, model.mpk, logs, loss curve, checkpoint/
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 4000)]
+    steps: usize,
+    #[arg(long, default_value_t = 8)]
+    batch: usize,
+    /// Side of the random square training crops
+    #[arg(long, default_value_t = 64)]
+    crop: usize,
+    /// Weight of the reveal error in the loss
+    #[arg(long, default_value_t = 0.75)]
+    beta: f32,
+    /// Peak learning rate (Adam; cosine decay to a tenth)
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Network layout
+    #[arg(long, value_enum, default_value_t = ArchChoice::Unshuffle)]
+    arch: ArchChoice,
+    /// Hidden width of the default architecture
+    #[arg(long, default_value_t = 64)]
+    channels: usize,
+    /// Convolution layers in the hiding and each reveal network (default architecture)
+    #[arg(long, default_value_t = 6)]
+    depth: usize,
+    /// Save a checkpoint every this many steps
+    #[arg(long, default_value_t = 250)]
+    checkpoint_every: usize,
+    /// Validate every this many steps
+    #[arg(long, default_value_t = 250)]
+    validate_every: usize,
+    /// Number of validation pairs
+    #[arg(long, default_value_t = 16)]
+    val_count: usize,
+    /// Side of the validation centre crops
+    #[arg(long, default_value_t = 128)]
+    val_crop: usize,
+    /// Continue from OUT/checkpoint
+    #[arg(long)]
+    resume: bool,
+    /// Where to train
+    #[arg(long, value_enum, default_value_t = Device::Cpu)]
+    device: Device,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ArchChoice {
+    /// Pixel-unshuffle residual network (default)
+    Unshuffle,
+    /// Baluja's three-branch layout, 50 filters per branch
+    Baluja,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
+pub enum Device {
+    Cpu,
+    Cuda,
+}
+
+pub fn run(args: TrainArgs) -> Result<()> {
+    let architecture = match args.arch {
+        ArchChoice::Unshuffle => Architecture::Unshuffle {
+            factor: 2,
+            channels: args.channels,
+            prep_channels: 32,
+            depth: args.depth,
+        },
+        ArchChoice::Baluja => Architecture::baluja(),
+    };
+    let config = StegoConfig {
+        secrets: args.secrets,
+        architecture,
+        beta: args.beta,
+    };
+    config.validate()?;
+    let options = TrainOptions {
+        steps: args.steps,
+        batch: args.batch,
+        crop: args.crop,
+        lr: args.lr,
+        seed: args.seed,
+        checkpoint_every: args.checkpoint_every,
+        validate_every: args.validate_every,
+    };
+    let resume = if args.resume {
+        Some(read_checkpoint(&args.out.join("checkpoint"), &config)?)
+    } else {
+        if args.out.join("checkpoint").exists() {
+            bail!(
+                "{} already holds a training run; pass --resume to continue it or choose another --out",
+                args.out.display()
+            );
+        }
+        None
+    };
+
+    eprintln!("loading photos from {}", args.data.display());
+    let photos = images::load_photos(&args.data)?;
+    let sampler = CropSampler::new(photos, args.crop)?;
+    let validation = match &args.val {
+        Some(dir) => {
+            let photos = images::load_photos(dir)?;
+            let mut pairs = make_pairs(&photos, args.secrets, Some(args.val_crop));
+            pairs.truncate(args.val_count);
+            if pairs.is_empty() {
+                bail!(
+                    "{}: not enough photos of {} px for validation",
+                    dir.display(),
+                    args.val_crop
+                );
+            }
+            pairs
+        }
+        None => Vec::new(),
+    };
+    fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let start_step = resume.as_ref().map_or(0, |c| c.step);
+    let mut observer = FileObserver::new(&args.out, options.clone(), start_step)?;
+    eprintln!(
+        "training {} secret(s), {} steps of batch {} on {}x{} crops",
+        args.secrets, args.steps, args.batch, args.crop, args.crop
+    );
+    match args.device {
+        Device::Cpu => {
+            let device = Default::default();
+            train::<plainsight_core::CpuTrainBackend>(
+                &config,
+                &options,
+                &sampler,
+                &validation,
+                resume,
+                &mut observer,
+                &device,
+            )?;
+        }
+        Device::Cuda => train_cuda(
+            &config,
+            &options,
+            &sampler,
+            &validation,
+            resume,
+            &mut observer,
+        )?,
+    }
+    observer.bar.finish();
+    eprintln!("done: weights in {}", args.out.display());
+    Ok(())
+}
+
+#[cfg(feature = "cuda")]
+fn train_cuda(
+    config: &StegoConfig,
+    options: &TrainOptions,
+    sampler: &CropSampler,
+    validation: &[plainsight_core::eval::Pair],
+    resume: Option<Checkpoint>,
+    observer: &mut FileObserver,
+) -> Result<()> {
+    let device = burn::backend::cuda::CudaDevice::default();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        train::<plainsight_core::backend::CudaTrainBackend>(
+            config, options, sampler, validation, resume, observer, &device,
+        )
+    }));
+    match result {
+        Ok(outcome) => outcome.map(|_| ()).map_err(Into::into),
+        Err(_) => bail!("CUDA failed to start: is there an NVIDIA GPU and driver on this machine?"),
+    }
+}
+
+#[cfg(not(feature = "cuda"))]
+fn train_cuda(
+    _: &StegoConfig,
+    _: &TrainOptions,
+    _: &CropSampler,
+    _: &[plainsight_core::eval::Pair],
+    _: Option<Checkpoint>,
+    _: &mut FileObserver,
+) -> Result<()> {
+    bail!("this plainsight was built without GPU support; rebuild with `--features cuda`")
+}
+
+fn read_checkpoint(dir: &Path, config: &StegoConfig) -> Result<Checkpoint> {
+    let read = |name: &str| {
+        fs::read(dir.join(name))
+            .with_context(|| format!("cannot read {}", dir.join(name).display()))
+    };
+    let saved = StegoConfig::from_json(&String::from_utf8_lossy(&read("config.json")?))?;
+    if saved != *config {
+        bail!(
+            "the checkpoint in {} was trained with other model options",
+            dir.display()
+        );
+    }
+    let state: serde_json::Value = serde_json::from_slice(&read("state.json")?)?;
+    let step = state["step"].as_u64().context("state.json has no step")? as usize;
+    let options = serde_json::from_value(state["options"].clone())?;
+    Ok(Checkpoint {
+        step,
+        config: saved,
+        options,
+        weights: read("model.mpk")?,
+        optimizer: read("optimizer.mpk")?,
+    })
+}
+
+/// Writes logs, checkpoints and the loss curve under the output folder.
+struct FileObserver {
+    out: PathBuf,
+    bar: ProgressBar,
+    train_log: fs::File,
+    val_log: fs::File,
+    started: Instant,
+    losses: Vec<(usize, f64)>,
+    options: TrainOptions,
+}
+
+impl FileObserver {
+    fn new(out: &Path, options: TrainOptions, start_step: usize) -> Result<Self> {
+        let open = |name: &str, header: &str| -> Result<fs::File> {
+            let path = out.join(name);
+            let fresh = !path.exists();
+            let mut file = fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?;
+            if fresh {
+                writeln!(file, "{header}")?;
+            }
+            Ok(file)
+        };
+        let train_log = open(
+            "train_log.csv",
+            "step,loss,container_mse,reveal_mse,lr,elapsed_s",
+        )?;
+        let val_log = open(
+            "val_log.csv",
+            "step,container_psnr,container_psnr_worst,container_ssim,revealed_psnr,revealed_psnr_worst,revealed_ssim",
+        )?;
+        let losses = read_losses(&out.join("train_log.csv"));
+        let bar = ProgressBar::new(options.steps as u64).with_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  eta {eta}")
+                .expect("valid template"),
+        );
+        bar.set_position(start_step as u64);
+        bar.reset_eta();
+        Ok(FileObserver {
+            out: out.to_path_buf(),
+            bar,
+            train_log,
+            val_log,
+            started: Instant::now(),
+            losses,
+            options,
+        })
+    }
+}
+
+fn read_losses(path: &Path) -> Vec<(usize, f64)> {
+    fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut fields = line.split(',');
+            Some((fields.next()?.parse().ok()?, fields.next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+impl TrainObserver for FileObserver {
+    fn on_step(&mut self, step: usize, loss: StepLoss) {
+        let _ = writeln!(
+            self.train_log,
+            "{step},{:.6e},{:.6e},{:.6e},{:.3e},{:.1}",
+            loss.total,
+            loss.container,
+            loss.reveal,
+            self.options.lr_at(step - 1),
+            self.started.elapsed().as_secs_f64()
+        );
+        self.losses.push((step, loss.total));
+        self.bar.set_position(step as u64);
+        self.bar.set_message(format!("loss {:.2e}", loss.total));
+    }
+
+    fn on_validation(&mut self, step: usize, r: &EvalReport) {
+        let _ = writeln!(
+            self.val_log,
+            "{step},{:.3},{:.3},{:.4},{:.3},{:.3},{:.4}",
+            r.container_psnr.mean,
+            r.container_psnr.worst,
+            r.container_ssim.mean,
+            r.revealed_psnr.mean,
+            r.revealed_psnr.worst,
+            r.revealed_ssim.mean
+        );
+        self.bar.println(format!(
+            "step {step}: container {:.2} dB (ssim {:.3}), revealed {:.2} dB (ssim {:.3})",
+            r.container_psnr.mean,
+            r.container_ssim.mean,
+            r.revealed_psnr.mean,
+            r.revealed_ssim.mean
+        ));
+    }
+
+    fn on_checkpoint(&mut self, c: &Checkpoint) -> plainsight_core::Result<()> {
+        self.save(c)
+            .map_err(|e| plainsight_core::Error::Data(format!("cannot save checkpoint: {e:#}")))
+    }
+}
+
+impl FileObserver {
+    fn save(&mut self, c: &Checkpoint) -> Result<()> {
+        let dir = self.out.join("checkpoint");
+        let config = c.config.to_json();
+        let state = serde_json::json!({ "step": c.step, "options": c.options });
+        images::write_atomically(&dir.join("config.json"), config.as_bytes())?;
+        images::write_atomically(&dir.join("model.mpk"), &c.weights)?;
+        images::write_atomically(&dir.join("optimizer.mpk"), &c.optimizer)?;
+        // state.json last: it says which step the files above belong to.
+        images::write_atomically(&dir.join("state.json"), state.to_string().as_bytes())?;
+        // The latest weights, ready for `--model OUT`.
+        images::write_atomically(&self.out.join("config.json"), config.as_bytes())?;
+        images::write_atomically(&self.out.join("model.mpk"), &c.weights)?;
+        self.train_log.flush()?;
+        self.val_log.flush()?;
+        let curve = plot::loss_curve(&self.losses, 900, 420);
+        images::save_png(&self.out.join("loss.png"), &curve)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,172 @@
+//! Reading and writing image files; everything becomes 8-bit RGB.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use plainsight_core::RgbImage;
+
+/// Extensions `train` and `eval` pick up when they walk a folder.
+const PHOTO_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "tif", "tiff"];
+
+/// Largest image we agree to decode (pixels), so a hostile file cannot eat all memory.
+pub const MAX_PIXELS: u64 = 100_000_000;
+
+/// Decodes any supported file; grey, alpha and 16-bit images are converted to 8-bit RGB
+/// (alpha is dropped: transparent pixels keep their colour).
+pub fn load(path: &Path) -> Result<RgbImage> {
+    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    decode(&bytes).with_context(|| format!("{} is not a readable image", path.display()))
+}
+
+/// Decodes image bytes (PNG, JPEG or TIFF, found from the content).
+pub fn decode(bytes: &[u8]) -> Result<RgbImage> {
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .context("cannot guess the image format")?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 8);
+    reader.limits(limits);
+    let (width, height) = reader.into_dimensions().context("cannot read image size")?;
+    if width as u64 * height as u64 > MAX_PIXELS {
+        bail!("image is {width}x{height}, more than the {MAX_PIXELS} pixels we accept");
+    }
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format()?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 8);
+    reader.limits(limits);
+    let decoded = reader.decode()?;
+    let rgb = decoded.into_rgb8();
+    let (width, height) = rgb.dimensions();
+    Ok(RgbImage::new(
+        width as usize,
+        height as usize,
+        rgb.into_raw(),
+    )?)
+}
+
+/// Encodes an image as PNG bytes.
+pub fn encode_png(image: &RgbImage) -> Result<Vec<u8>> {
+    let buffer = to_buffer(image);
+    let mut bytes = Vec::new();
+    buffer
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .context("cannot encode PNG")?;
+    Ok(bytes)
+}
+
+/// Checks that `path` names a PNG we may write: a lossy format would destroy the
+/// hidden data, and an existing file is kept unless `force`.
+pub fn check_png_output(path: &Path, force: bool) -> Result<()> {
+    let ext = extension(path);
+    match ext.as_deref() {
+        Some("png") => {}
+        Some("jpg" | "jpeg" | "webp" | "gif") => bail!(
+            "{} would be saved lossily ({}), which destroys the hidden image; use a .png file name",
+            path.display(),
+            ext.unwrap_or_default()
+        ),
+        _ => bail!("{}: output must be a .png file", path.display()),
+    }
+    if path.exists() && !force {
+        bail!(
+            "{} already exists; pass --force to overwrite it",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes a PNG through a temporary file and a rename, so a crash never leaves half a file.
+pub fn save_png(path: &Path, image: &RgbImage) -> Result<()> {
+    write_atomically(path, &encode_png(image)?)
+}
+
+/// Writes `bytes` to `path` via a temporary file in the same folder.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create folder {}", parent.display()))?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
+    let mut file =
+        fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    file.write_all(bytes)
+        .and_then(|_| file.sync_all())
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// All photos under `dir` (recursively), sorted by path.
+pub fn find_photos(dir: &Path) -> Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        bail!("{} is not a folder", dir.display());
+    }
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        let entries =
+            fs::read_dir(&folder).with_context(|| format!("cannot list {}", folder.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if extension(&path).is_some_and(|e| PHOTO_EXTENSIONS.contains(&e.as_str())) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    if found.is_empty() {
+        bail!("no PNG, JPEG or TIFF photos found in {}", dir.display());
+    }
+    Ok(found)
+}
+
+/// Loads every photo under `dir`, skipping (with a warning) files that do not decode.
+pub fn load_photos(dir: &Path) -> Result<Vec<RgbImage>> {
+    let mut photos = Vec::new();
+    for path in find_photos(dir)? {
+        match load(&path) {
+            Ok(photo) => photos.push(photo),
+            Err(e) => eprintln!("warning: skipping {}: {e:#}", path.display()),
+        }
+    }
+    Ok(photos)
+}
+
+/// Resizes `image` to exactly `width`×`height` (Lanczos 3; aspect ratio not kept).
+pub fn resize(image: &RgbImage, width: usize, height: usize) -> RgbImage {
+    if (image.width(), image.height()) == (width, height) {
+        return image.clone();
+    }
+    let resized = image::imageops::resize(
+        &to_buffer(image),
+        width as u32,
+        height as u32,
+        image::imageops::FilterType::Lanczos3,
+    );
+    RgbImage::new(width, height, resized.into_raw()).expect("resize keeps the size")
+}
+
+fn to_buffer(image: &RgbImage) -> image::RgbImage {
+    image::RgbImage::from_raw(
+        image.width() as u32,
+        image.height() as u32,
+        image.as_bytes().to_vec(),
+    )
+    .expect("buffer matches its size")
+}
+
+fn extension(path: &Path) -> Option<String> {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+}
