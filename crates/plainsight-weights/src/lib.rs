@@ -1,1 +1,82 @@
+//! The trained plainsight models, embedded with `include_bytes!` so the binary
+//! needs no download. Each model folder holds `config.json`, `model.mpk` (burn's
+//! named MessagePack record, 32-bit floats) and `MODEL_CARD.md` (how it was trained
+//! and how well it does).
+//!
+//! ```
+//! let model = plainsight_weights::for_secrets(2).unwrap();
+//! assert_eq!(model.name, "default-3");
+//! assert!(model.config_json.contains("\"secrets\": 3"));
+//! assert!(!model.weights.is_empty());
+//! ```
 
+/// One embedded model.
+#[derive(Debug, Clone, Copy)]
+pub struct EmbeddedModel {
+    /// What `--model` calls it.
+    pub name: &'static str,
+    /// Secrets per container.
+    pub secrets: usize,
+    /// The model's `config.json`.
+    pub config_json: &'static str,
+    /// The model's `model.mpk`.
+    pub weights: &'static [u8],
+    /// The model card (Markdown).
+    pub card: &'static str,
+}
+
+macro_rules! embed {
+    ($name:literal, $secrets:literal) => {
+        EmbeddedModel {
+            name: $name,
+            secrets: $secrets,
+            config_json: include_str!(concat!("../models/", $name, "/config.json")),
+            weights: include_bytes!(concat!("../models/", $name, "/model.mpk")),
+            card: include_str!(concat!("../models/", $name, "/MODEL_CARD.md")),
+        }
+    };
+}
+
+/// Every embedded model.
+pub const MODELS: &[EmbeddedModel] = &[embed!("default-1", 1), embed!("default-3", 3)];
+
+/// The embedded model called `name`.
+pub fn by_name(name: &str) -> Option<&'static EmbeddedModel> {
+    MODELS.iter().find(|m| m.name == name)
+}
+
+/// The default model for hiding `count` secrets: the smallest that carries that many.
+pub fn for_secrets(count: usize) -> Option<&'static EmbeddedModel> {
+    MODELS
+        .iter()
+        .filter(|m| m.secrets >= count && count > 0)
+        .min_by_key(|m| m.secrets)
+}
+
+/// The names of all embedded models, for messages.
+pub fn names() -> Vec<&'static str> {
+    MODELS.iter().map(|m| m.name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_model_declares_its_secret_count_in_its_config() {
+        for model in MODELS {
+            let expected = format!("\"secrets\": {}", model.secrets);
+            assert!(model.config_json.contains(&expected), "{}", model.name);
+            assert!(model.card.contains(model.name), "card of {}", model.name);
+        }
+    }
+
+    #[test]
+    fn picks_the_smallest_model_that_fits() {
+        assert_eq!(for_secrets(1).unwrap().name, "default-1");
+        assert_eq!(for_secrets(3).unwrap().name, "default-3");
+        assert!(for_secrets(0).is_none());
+        assert!(for_secrets(4).is_none());
+        assert!(by_name("nope").is_none());
+    }
+}

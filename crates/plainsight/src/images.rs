@@ -60,8 +60,19 @@ pub fn encode_png(image: &RgbImage) -> Result<Vec<u8>> {
 }
 
 /// Checks that `path` names a PNG we may write: a lossy format would destroy the
-/// hidden data, and an existing file is kept unless `force`.
-pub fn check_png_output(path: &Path, force: bool) -> Result<()> {
+/// hidden data, an input is never overwritten, and an existing file is kept unless `force`.
+pub fn check_output(path: &Path, inputs: &[&PathBuf], force: bool) -> Result<()> {
+    if let Ok(target) = path.canonicalize() {
+        if inputs
+            .iter()
+            .any(|i| i.canonicalize().is_ok_and(|i| i == target))
+        {
+            bail!(
+                "{} is also an input; choose another output name",
+                path.display()
+            );
+        }
+    }
     let ext = extension(path);
     match ext.as_deref() {
         Some("png") => {}

@@ -3,6 +3,7 @@
 mod commands;
 mod font;
 mod images;
+mod model;
 mod plot;
 
 use std::process::ExitCode;
@@ -18,12 +19,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Hide(commands::hide::HideArgs),
+    Reveal(commands::reveal::RevealArgs),
+    Eval(commands::eval::EvalArgs),
+    Demo(commands::demo::DemoArgs),
     Train(commands::train::TrainArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Hide(args) => commands::hide::run(args),
+        Command::Reveal(args) => commands::reveal::run(args),
+        Command::Eval(args) => commands::eval::run(args),
+        Command::Demo(args) => commands::demo::run(args),
         Command::Train(args) => commands::train::run(args),
     };
     match result {

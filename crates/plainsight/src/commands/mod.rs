@@ -1,3 +1,7 @@
 //! One file per subcommand.
 
+pub mod demo;
+pub mod eval;
+pub mod hide;
+pub mod reveal;
 pub mod train;

@@ -1,0 +1,116 @@
+//! `plainsight eval`: measures a model on photo pairs from a folder.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use plainsight_core::eval::{make_pairs, run_pair, summarise, EvalReport};
+
+use crate::images;
+use crate::model;
+
+/// Measure container and revealed quality on pairs drawn from a folder
+///
+/// Photo i is the cover; the next N photos (in path order, cyclically) are its
+/// secrets. Every container is rounded to 8 bits, as a PNG stores it, before reveal.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Folder of photos (PNG, JPEG, TIFF; searched recursively)
+    #[arg(long)]
+    data: PathBuf,
+    /// Secrets per cover
+    #[arg(long, default_value_t = 1)]
+    secrets: usize,
+    /// Embedded model name or a folder from `plainsight train`
+    #[arg(long)]
+    model: Option<String>,
+    /// Side of the centre crop taken from every photo
+    #[arg(long, default_value_t = 256, conflicts_with = "full")]
+    crop: usize,
+    /// Use whole photos instead of crops (secrets are centre-fitted to each cover)
+    #[arg(long)]
+    full: bool,
+    /// Use at most this many pairs
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Print the report as JSON on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: EvalArgs) -> Result<()> {
+    if args.secrets == 0 || args.secrets > plainsight_core::MAX_SECRETS {
+        bail!("--secrets must be 1 to {}", plainsight_core::MAX_SECRETS);
+    }
+    let model = model::load(args.model.as_deref(), args.secrets)?;
+    let photos = images::load_photos(&args.data)?;
+    let crop = (!args.full).then_some(args.crop);
+    let mut pairs = make_pairs(&photos, args.secrets, crop);
+    if let Some(limit) = args.limit {
+        pairs.truncate(limit);
+    }
+    if pairs.is_empty() {
+        bail!(
+            "{}: need more than {} usable photos (at least {} px on each side)",
+            args.data.display(),
+            args.secrets,
+            crop.unwrap_or(1)
+        );
+    }
+    let mut results = Vec::with_capacity(pairs.len());
+    for (i, pair) in pairs.iter().enumerate() {
+        let mut pair = pair.clone();
+        // Models for more secrets than asked get flat grey in the unused slots.
+        while pair.secrets.len() < model.stego.secrets() {
+            let grey = plainsight_core::RgbImage::filled(
+                pair.cover.width(),
+                pair.cover.height(),
+                [128, 128, 128],
+            )?;
+            pair.secrets.push(grey);
+        }
+        let mut result = run_pair(&model.stego, &pair)?;
+        result.revealed_psnr.truncate(args.secrets);
+        result.revealed_ssim.truncate(args.secrets);
+        eprint!("\revaluated {}/{}", i + 1, pairs.len());
+        results.push(result);
+    }
+    eprintln!();
+    let report = summarise(&results, args.secrets);
+    if args.json {
+        let json = serde_json::json!({
+            "model": model.name, "data": args.data,
+            "crop": crop, "report": report,
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        print_table(&model.name, &args, &report);
+    }
+    Ok(())
+}
+
+fn print_table(model: &str, args: &EvalArgs, r: &EvalReport) {
+    let size = if args.full {
+        "full size".to_string()
+    } else {
+        format!("{0}x{0} crops", args.crop)
+    };
+    println!(
+        "model {model}, {} pair(s) from {} ({size}), {} secret(s), 8-bit PNG containers",
+        r.pairs,
+        args.data.display(),
+        r.secrets
+    );
+    println!("              PSNR mean  PSNR worst  SSIM mean  SSIM worst");
+    println!(
+        "container     {:9.2}  {:10.2}  {:9.4}  {:10.4}",
+        r.container_psnr.mean,
+        r.container_psnr.worst,
+        r.container_ssim.mean,
+        r.container_ssim.worst
+    );
+    println!(
+        "revealed      {:9.2}  {:10.2}  {:9.4}  {:10.4}",
+        r.revealed_psnr.mean, r.revealed_psnr.worst, r.revealed_ssim.mean, r.revealed_ssim.worst
+    );
+}

@@ -1,0 +1,94 @@
+//! `plainsight hide`: hides one to three secret photos in a cover photo.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use plainsight_core::metrics::{psnr, ssim};
+use plainsight_core::RgbImage;
+
+use crate::images;
+use crate::model;
+
+/// Hide one to three secret photos inside a cover photo
+///
+/// Each secret is resized (Lanczos 3) to exactly the cover's width and height;
+/// its aspect ratio is not kept, so `reveal` returns it at the cover's size.
+/// The container is an 8-bit RGB PNG the size of the cover.
+#[derive(Debug, Args)]
+pub struct HideArgs {
+    /// The cover photo the secrets hide in (PNG, JPEG or TIFF)
+    #[arg(long)]
+    cover: PathBuf,
+    /// A secret photo; give 1 to 3 times
+    #[arg(long = "secret", required = true)]
+    secrets: Vec<PathBuf>,
+    /// The container to write (.png only: lossy formats destroy the hidden data)
+    #[arg(long)]
+    out: PathBuf,
+    /// Embedded model name or a folder from `plainsight train`
+    /// [default: default-1 for one secret, default-3 for two or three]
+    #[arg(long)]
+    model: Option<String>,
+    /// Passphrase (keyed models are not available yet)
+    #[arg(long)]
+    key: Option<String>,
+    /// Overwrite --out if it exists
+    #[arg(long)]
+    force: bool,
+    /// Print the result as JSON on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: HideArgs) -> Result<()> {
+    if args.key.is_some() {
+        bail!("--key: keyed hiding is not available in this version (no keyed model is embedded)");
+    }
+    let count = args.secrets.len();
+    if count > plainsight_core::MAX_SECRETS {
+        bail!(
+            "at most {} secrets fit in one cover, got {count}",
+            plainsight_core::MAX_SECRETS
+        );
+    }
+    let inputs: Vec<&PathBuf> = std::iter::once(&args.cover).chain(&args.secrets).collect();
+    images::check_output(&args.out, &inputs, args.force)?;
+    let cover = images::load(&args.cover)?;
+    let mut secrets = Vec::with_capacity(count);
+    for path in &args.secrets {
+        let secret = images::load(path)?;
+        secrets.push(images::resize(&secret, cover.width(), cover.height()));
+    }
+    let model = model::load(args.model.as_deref(), count)?;
+    // A model for more secrets than given gets flat grey in the unused slots.
+    let mut slots = secrets.clone();
+    while slots.len() < model.stego.secrets() {
+        slots.push(RgbImage::filled(
+            cover.width(),
+            cover.height(),
+            [128, 128, 128],
+        )?);
+    }
+    let container = model.stego.hide(&cover, &slots)?;
+    images::save_png(&args.out, &container)?;
+
+    let (p, s) = (psnr(&cover, &container), ssim(&cover, &container));
+    if args.json {
+        let report = serde_json::json!({
+            "out": args.out, "model": model.name, "secrets": count,
+            "width": cover.width(), "height": cover.height(),
+            "container_psnr": p, "container_ssim": s,
+        });
+        println!("{report}");
+    } else {
+        eprintln!(
+            "hid {count} secret(s) in {} ({}x{}) with model {}: container PSNR {p:.2} dB, SSIM {s:.4}",
+            args.out.display(),
+            cover.width(),
+            cover.height(),
+            model.name
+        );
+    }
+    Ok(())
+}

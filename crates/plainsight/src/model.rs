@@ -1,0 +1,72 @@
+//! Finding the model a command asked for: an embedded one by name, or a folder.
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use plainsight_core::{CpuBackend, Stego};
+
+/// A loaded model and where it came from.
+pub struct LoadedModel {
+    pub stego: Stego<CpuBackend>,
+    pub name: String,
+}
+
+/// Loads `--model` if given, else the embedded default for `count` secrets.
+///
+/// `spec` is an embedded model's name or a folder with `config.json` and `model.mpk`
+/// (what `plainsight train --out` writes).
+pub fn load(spec: Option<&str>, count: usize) -> Result<LoadedModel> {
+    let loaded = match spec {
+        None => {
+            let Some(model) = plainsight_weights::for_secrets(count) else {
+                bail!(
+                    "no embedded model hides {count} secrets; use 1 to {}",
+                    plainsight_core::MAX_SECRETS
+                );
+            };
+            embedded(model)?
+        }
+        Some(name) => match plainsight_weights::by_name(name) {
+            Some(model) => embedded(model)?,
+            None => from_folder(Path::new(name)).with_context(|| {
+                format!(
+                    "unknown model '{name}': expected one of {} or a folder with config.json and model.mpk",
+                    plainsight_weights::names().join(", ")
+                )
+            })?,
+        },
+    };
+    if count > loaded.stego.secrets() {
+        bail!(
+            "model '{}' carries {} secret(s), but {count} were asked for",
+            loaded.name,
+            loaded.stego.secrets()
+        );
+    }
+    Ok(loaded)
+}
+
+fn embedded(model: &plainsight_weights::EmbeddedModel) -> Result<LoadedModel> {
+    let stego = Stego::from_bytes(model.config_json, model.weights, Default::default())
+        .with_context(|| format!("embedded model {} is damaged", model.name))?;
+    Ok(LoadedModel {
+        stego,
+        name: model.name.to_string(),
+    })
+}
+
+fn from_folder(dir: &Path) -> Result<LoadedModel> {
+    if !dir.is_dir() {
+        bail!("{} is not a folder", dir.display());
+    }
+    let config = fs::read_to_string(dir.join("config.json"))
+        .with_context(|| format!("cannot read {}", dir.join("config.json").display()))?;
+    let weights = fs::read(dir.join("model.mpk"))
+        .with_context(|| format!("cannot read {}", dir.join("model.mpk").display()))?;
+    let stego = Stego::from_bytes(&config, &weights, Default::default())?;
+    Ok(LoadedModel {
+        stego,
+        name: dir.display().to_string(),
+    })
+}
