@@ -40,10 +40,10 @@ impl Architecture {
     /// The default architecture's shipped size.
     pub fn default_unshuffle() -> Self {
         Architecture::Unshuffle {
-            factor: 2,
-            channels: 64,
-            prep_channels: 32,
-            depth: 6,
+            factor: 4,
+            channels: 128,
+            prep_channels: 64,
+            depth: 5,
         }
     }
 

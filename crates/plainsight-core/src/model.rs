@@ -4,6 +4,7 @@ use burn::prelude::*;
 
 use crate::channel::Channel;
 use crate::config::StegoConfig;
+use crate::linear_code::LinearCode;
 use crate::nets::{HideNet, PrepNet, RevealNet};
 
 /// Prep → hide → (channel) → reveal, for 1 to 3 secrets.
@@ -44,6 +45,27 @@ impl StegoConfig {
 }
 
 impl<B: Backend> StegoNet<B> {
+    /// Starts the hiding and reveal networks at a linear code (see
+    /// [`crate::linear_code`]); the code must be built for this model's secret count
+    /// and unshuffle factor.
+    pub fn with_linear_code(self, code: &LinearCode, device: &B::Device) -> Self {
+        assert_eq!(
+            code.reveal.len(),
+            self.reveals.len(),
+            "code for another secret count"
+        );
+        StegoNet {
+            preps: self.preps,
+            hide: self.hide.with_linear_code(code, device),
+            reveals: self
+                .reveals
+                .into_iter()
+                .zip(&code.reveal)
+                .map(|(net, (weight, bias))| net.with_linear_code(weight, bias, device))
+                .collect(),
+        }
+    }
+
     /// How many secrets this model carries.
     pub fn secrets(&self) -> usize {
         self.preps.len()
@@ -63,7 +85,7 @@ impl<B: Backend> StegoNet<B> {
             .zip(secrets)
             .map(|(prep, secret)| prep.forward(secret.clone()))
             .collect();
-        self.hide.forward(cover, prepared).clamp(0.0, 1.0)
+        self.hide.forward(cover, secrets, prepared).clamp(0.0, 1.0)
     }
 
     /// Reveals the first `count` secrets from a container.
@@ -91,5 +113,66 @@ impl<B: Backend> StegoNet<B> {
             container,
             revealed,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::CpuBackend;
+    use crate::config::Architecture;
+    use crate::linear_code::BlockStatistics;
+    use crate::metrics::psnr;
+    use crate::pixels::RgbImage;
+    use crate::Stego;
+
+    fn wavy(seed: f64) -> RgbImage {
+        let data = (0..48 * 48)
+            .flat_map(|p| {
+                let (x, y) = ((p % 48) as f64, (p / 48) as f64);
+                let v = |f: f64| (128.0 + 90.0 * ((x * f + y * 0.6 + seed) * 0.09).sin()) as u8;
+                [v(1.0), v(0.7), v(1.2)]
+            })
+            .collect();
+        RgbImage::new(48, 48, data).unwrap()
+    }
+
+    #[test]
+    fn a_network_started_at_the_linear_code_already_hides_and_reveals() {
+        let photos: Vec<RgbImage> = (0..6).map(|i| wavy(i as f64 * 7.0)).collect();
+        let stats = BlockStatistics::measure(&photos, 2).unwrap();
+        let code = stats.code(2, 3, 1.0 / 8.0).unwrap();
+        let config = StegoConfig {
+            secrets: 2,
+            architecture: Architecture::Unshuffle {
+                factor: 2,
+                channels: 8,
+                prep_channels: 4,
+                depth: 2,
+            },
+            beta: 1.0,
+        };
+        let device = Default::default();
+        let net = config
+            .init::<CpuBackend>(&device)
+            .with_linear_code(&code, &device);
+        let stego = Stego::new(config, net, device);
+        let (cover, secrets) = (wavy(3.0), [wavy(11.0), wavy(20.0)]);
+        let container = stego.hide(&cover, &secrets).unwrap();
+        assert!(
+            psnr(&cover, &container) > 25.0,
+            "container {}",
+            psnr(&cover, &container)
+        );
+        let revealed = stego.reveal(&container, 2).unwrap();
+        for (secret, revealed) in secrets.iter().zip(&revealed) {
+            assert!(
+                psnr(secret, revealed) > 25.0,
+                "revealed {}",
+                psnr(secret, revealed)
+            );
+        }
+        // Revealing with the other secret's network gives the other picture.
+        assert!(psnr(&secrets[0], &revealed[1]) < psnr(&secrets[0], &revealed[0]) - 3.0);
     }
 }

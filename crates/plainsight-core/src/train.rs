@@ -13,9 +13,10 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
-use crate::config::StegoConfig;
+use crate::config::{Architecture, StegoConfig};
 use crate::error::{Error, Result};
 use crate::eval::{evaluate, EvalReport, Pair};
+use crate::linear_code::BlockStatistics;
 use crate::loss::stego_loss;
 use crate::pixels::{images_to_tensor, RgbImage};
 use crate::stego::{Stego, WeightRecorder};
@@ -34,6 +35,34 @@ pub struct TrainOptions {
     pub checkpoint_every: usize,
     /// Validate every this many steps (and at the end).
     pub validate_every: usize,
+    /// Start the default architecture at a linear code measured on the training
+    /// photos (see [`crate::linear_code`]); `None` starts from random weights.
+    pub linear_code: Option<CodeOptions>,
+}
+
+/// Parameters of the linear code the default networks start from.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct CodeOptions {
+    /// Principal directions carried per secret.
+    pub dims_per_secret: usize,
+    /// Scale of the secret's coordinates inside the cover.
+    pub gain: f64,
+}
+
+impl CodeOptions {
+    /// Our choice for `secrets` secrets with `dims = 3f²` values per block,
+    /// measured on bsds500/val (docs/model.md).
+    pub fn recommended(secrets: usize, dims: usize) -> Self {
+        let dims_per_secret = if secrets == 1 {
+            dims * 3 / 8
+        } else {
+            dims / (2 * secrets)
+        };
+        CodeOptions {
+            dims_per_secret: dims_per_secret.max(1),
+            gain: 1.0 / 12.0,
+        }
+    }
 }
 
 impl Default for TrainOptions {
@@ -46,15 +75,20 @@ impl Default for TrainOptions {
             seed: 42,
             checkpoint_every: 250,
             validate_every: 250,
+            linear_code: None,
         }
     }
 }
 
 impl TrainOptions {
-    /// Learning rate at `step`: cosine decay from `lr` to `lr / 10`.
+    /// Learning rate at `step`: a linear warm-up over the first 100 steps (so
+    /// Adam's first, poorly scaled updates do not wreck a linear-code start), then
+    /// cosine decay from `lr` to `lr / 10`.
     pub fn lr_at(&self, step: usize) -> f64 {
+        let warmup = (self.steps / 10).clamp(1, 100);
+        let ramp = ((step + 1) as f64 / warmup as f64).min(1.0);
         let progress = step as f64 / self.steps.max(1) as f64;
-        self.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
+        ramp * self.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
     }
 }
 
@@ -107,6 +141,11 @@ impl CropSampler {
             )));
         }
         Ok(CropSampler { photos, crop })
+    }
+
+    /// The photos crops are cut from.
+    pub fn photos(&self) -> &[RgbImage] {
+        &self.photos
     }
 
     /// A random crop of a random photo, mirrored half of the time.
@@ -176,6 +215,12 @@ pub fn train<B: AutodiffBackend>(
             .map_err(|e| Error::Weights(format!("optimizer state: {e}")))?;
         optim = optim.load_record(state);
         start = checkpoint.step;
+    } else if let (Some(code), Architecture::Unshuffle { factor, .. }) =
+        (options.linear_code, &config.architecture)
+    {
+        let stats = BlockStatistics::measure(data.photos(), *factor)?;
+        let code = stats.code(config.secrets, code.dims_per_secret, code.gain)?;
+        net = net.with_linear_code(&code, device);
     }
     // Each step draws from a stream seeded by (seed, step), so a resumed run
     // sees the same batches as an uninterrupted one.

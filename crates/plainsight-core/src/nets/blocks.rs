@@ -1,5 +1,6 @@
 //! Building blocks shared by the preparation, hiding and reveal networks.
 
+use burn::module::Param;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::PaddingConfig2d;
 use burn::prelude::*;
@@ -15,6 +16,33 @@ pub fn same_conv<B: Backend>(
     Conv2dConfig::new([in_channels, out_channels], [kernel, kernel])
         .with_padding(PaddingConfig2d::Same)
         .init(device)
+}
+
+/// A 1×1 convolution set to the affine map `weight · x + bias`.
+///
+/// # Shapes
+/// `weight`: `out × in` values, row by row; `bias`: `out` values.
+pub fn affine_conv<B: Backend>(
+    weight: &[f32],
+    bias: &[f32],
+    in_channels: usize,
+    device: &B::Device,
+) -> Conv2d<B> {
+    let out_channels = bias.len();
+    assert_eq!(
+        weight.len(),
+        out_channels * in_channels,
+        "affine weight size"
+    );
+    let mut conv = same_conv(in_channels, out_channels, 1, device);
+    conv.weight = Param::from_tensor(Tensor::<B, 1>::from_floats(weight, device).reshape([
+        out_channels,
+        in_channels,
+        1,
+        1,
+    ]));
+    conv.bias = Some(Param::from_tensor(Tensor::from_floats(bias, device)));
+    conv
 }
 
 /// Folds each `factor`×`factor` block of pixels into channels (pixel unshuffle).
@@ -63,6 +91,16 @@ impl<B: Backend> ConvStack<B> {
             .map(|pair| same_conv(pair[0], pair[1], 3, device))
             .collect();
         ConvStack { layers, relu_last }
+    }
+
+    /// Sets the last layer to zero, so the stack starts as "no correction".
+    pub fn zero_last(mut self) -> Self {
+        let last = self.layers.last_mut().expect("at least one layer");
+        last.weight = Param::from_tensor(last.weight.val().zeros_like());
+        if let Some(bias) = &last.bias {
+            last.bias = Some(Param::from_tensor(bias.val().zeros_like()));
+        }
+        self
     }
 
     /// # Shapes

@@ -2,7 +2,11 @@
 
 use burn::prelude::*;
 
-use super::blocks::{depth_to_space, space_to_depth, BalujaStack, ConvStack};
+use burn::nn::conv::Conv2d;
+
+use super::blocks::{
+    affine_conv, depth_to_space, same_conv, space_to_depth, BalujaStack, ConvStack,
+};
 use crate::config::Architecture;
 
 /// One secret's reveal network.
@@ -18,6 +22,9 @@ pub enum RevealNet<B: Backend> {
 #[derive(Module, Debug)]
 pub struct UnshuffleReveal<B: Backend> {
     stack: ConvStack<B>,
+    /// 1×1 linear path beside the stack, the reading half of the hiding
+    /// network's linear code.
+    linear: Conv2d<B>,
     factor: usize,
 }
 
@@ -36,6 +43,7 @@ impl<B: Backend> RevealNet<B> {
                 widths.push(folded);
                 RevealNet::Unshuffle(UnshuffleReveal {
                     stack: ConvStack::new(&widths, false, device),
+                    linear: same_conv(folded, folded, 1, device),
                     factor,
                 })
             }
@@ -45,13 +53,37 @@ impl<B: Backend> RevealNet<B> {
         }
     }
 
+    /// Starts the network at the reading half of a linear code (`weight`, `bias`);
+    /// the stack starts at zero. Baluja's layout is returned unchanged.
+    pub fn with_linear_code(
+        self,
+        weight: &nalgebra::DMatrix<f64>,
+        bias: &nalgebra::DVector<f64>,
+        device: &B::Device,
+    ) -> Self {
+        let RevealNet::Unshuffle(net) = self else {
+            return self;
+        };
+        let folded = bias.len();
+        let weight: Vec<f32> = (0..folded * folded)
+            .map(|i| weight[(i / folded, i % folded)] as f32)
+            .collect();
+        let bias: Vec<f32> = bias.iter().map(|&b| b as f32).collect();
+        RevealNet::Unshuffle(UnshuffleReveal {
+            stack: net.stack.zero_last(),
+            linear: affine_conv(&weight, &bias, folded, device),
+            factor: net.factor,
+        })
+    }
+
     /// # Shapes
     /// `[batch, 3, H, W]` container → `[batch, 3, H, W]` secret estimate (not clamped)
     pub fn forward(&self, container: Tensor<B, 4>) -> Tensor<B, 4> {
         match self {
             RevealNet::Unshuffle(net) => {
                 let folded = space_to_depth(container, net.factor); // [batch, 3f², H/f, W/f]
-                depth_to_space(net.stack.forward(folded), net.factor)
+                let secret = net.stack.forward(folded.clone()) + net.linear.forward(folded);
+                depth_to_space(secret, net.factor)
             }
             RevealNet::Baluja(net) => net.forward(container),
         }

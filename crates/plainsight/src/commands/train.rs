@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use plainsight_core::eval::{make_pairs, EvalReport};
 use plainsight_core::train::{
-    train, Checkpoint, CropSampler, StepLoss, TrainObserver, TrainOptions,
+    train, Checkpoint, CodeOptions, CropSampler, StepLoss, TrainObserver, TrainOptions,
 };
 use plainsight_core::{Architecture, StegoConfig};
 
@@ -43,7 +43,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0.75)]
     beta: f32,
     /// Peak learning rate (Adam; cosine decay to a tenth)
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 5e-4)]
     lr: f64,
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -51,11 +51,27 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = ArchChoice::Unshuffle)]
     arch: ArchChoice,
     /// Hidden width of the default architecture
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 128)]
     channels: usize,
     /// Convolution layers in the hiding and each reveal network (default architecture)
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = 5)]
     depth: usize,
+    /// Pixel-unshuffle factor of the default architecture
+    #[arg(long, default_value_t = 4)]
+    factor: usize,
+    /// Width of each secret's prepared features (default architecture)
+    #[arg(long, default_value_t = 64)]
+    prep_channels: usize,
+    /// Principal directions per secret in the starting linear code
+    /// [default: 3/8 of 3·factor² for one secret, 1/(2·secrets) of it for more]
+    #[arg(long)]
+    code_dims: Option<usize>,
+    /// Scale of the secret inside the cover in the starting linear code
+    #[arg(long, default_value_t = 1.0 / 12.0)]
+    code_gain: f64,
+    /// Start from random weights instead of the linear code
+    #[arg(long)]
+    no_code: bool,
     /// Save a checkpoint every this many steps
     #[arg(long, default_value_t = 250)]
     checkpoint_every: usize,
@@ -93,9 +109,9 @@ pub enum Device {
 pub fn run(args: TrainArgs) -> Result<()> {
     let architecture = match args.arch {
         ArchChoice::Unshuffle => Architecture::Unshuffle {
-            factor: 2,
+            factor: args.factor,
             channels: args.channels,
-            prep_channels: 32,
+            prep_channels: args.prep_channels,
             depth: args.depth,
         },
         ArchChoice::Baluja => Architecture::baluja(),
@@ -114,6 +130,13 @@ pub fn run(args: TrainArgs) -> Result<()> {
         seed: args.seed,
         checkpoint_every: args.checkpoint_every,
         validate_every: args.validate_every,
+        linear_code: (!args.no_code && matches!(args.arch, ArchChoice::Unshuffle)).then(|| {
+            let dims = 3 * args.factor * args.factor;
+            let mut code = CodeOptions::recommended(args.secrets, dims);
+            code.dims_per_secret = args.code_dims.unwrap_or(code.dims_per_secret);
+            code.gain = args.code_gain;
+            code
+        }),
     };
     let resume = if args.resume {
         Some(read_checkpoint(&args.out.join("checkpoint"), &config)?)

@@ -1,0 +1,343 @@
+//! Drives the real `plainsight` binary as a user would.
+
+mod util;
+
+use std::fs;
+
+use util::{assert_user_error, load, photo_like, plainsight, psnr, save, stderr, stdout};
+
+#[test]
+fn hide_then_reveal_an_odd_sized_cover() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    save(&photo_like(97, 61, 1), &d.join("cover.png"));
+    // A secret of another size is fitted to the cover.
+    save(&photo_like(40, 70, 2), &d.join("secret.png"));
+    let out = plainsight(
+        &[
+            "hide",
+            "--cover",
+            "cover.png",
+            "--secret",
+            "secret.png",
+            "--out",
+            "stego.png",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stego = load(&d.join("stego.png"));
+    assert_eq!(stego.dimensions(), (97, 61));
+    assert!(psnr(&stego, &load(&d.join("cover.png"))) > 25.0);
+
+    let out = plainsight(&["reveal", "--stego", "stego.png", "--out", "r.png"], d);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(load(&d.join("r.png")).dimensions(), (97, 61));
+}
+
+#[test]
+fn three_secrets_and_json_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for i in 0..4 {
+        save(&photo_like(64, 48, i), &d.join(format!("p{i}.png")));
+    }
+    let out = plainsight(
+        &[
+            "hide", "--cover", "p0.png", "--secret", "p1.png", "--secret", "p2.png", "--secret",
+            "p3.png", "--out", "s.png", "--json",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["secrets"], 3);
+    assert_eq!(json["model"], "default-3");
+    assert!(json["container_psnr"].as_f64().unwrap() > 20.0);
+
+    let out = plainsight(
+        &[
+            "reveal", "--stego", "s.png", "--out", "a.png", "--out", "b.png", "--out", "c.png",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    for name in ["a.png", "b.png", "c.png"] {
+        assert_eq!(load(&d.join(name)).dimensions(), (64, 48));
+    }
+}
+
+#[test]
+fn refuses_lossy_output_and_keeps_existing_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    save(&photo_like(32, 32, 1), &d.join("c.png"));
+    save(&photo_like(32, 32, 2), &d.join("s.png"));
+    let out = plainsight(
+        &[
+            "hide", "--cover", "c.png", "--secret", "s.png", "--out", "x.jpg",
+        ],
+        d,
+    );
+    assert_user_error(&out, "lossily");
+    assert!(!d.join("x.jpg").exists());
+
+    fs::write(d.join("taken.png"), b"precious").unwrap();
+    let out = plainsight(
+        &[
+            "hide",
+            "--cover",
+            "c.png",
+            "--secret",
+            "s.png",
+            "--out",
+            "taken.png",
+        ],
+        d,
+    );
+    assert_user_error(&out, "--force");
+    assert_eq!(fs::read(d.join("taken.png")).unwrap(), b"precious");
+
+    // Not even --force overwrites an input.
+    let before = fs::read(d.join("c.png")).unwrap();
+    let out = plainsight(
+        &[
+            "hide", "--cover", "c.png", "--secret", "s.png", "--out", "c.png", "--force",
+        ],
+        d,
+    );
+    assert_user_error(&out, "also an input");
+    assert_eq!(fs::read(d.join("c.png")).unwrap(), before);
+
+    let out = plainsight(
+        &[
+            "hide",
+            "--cover",
+            "c.png",
+            "--secret",
+            "s.png",
+            "--out",
+            "taken.png",
+            "--force",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(load(&d.join("taken.png")).dimensions(), (32, 32));
+}
+
+#[test]
+fn bad_inputs_give_one_line_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    save(&photo_like(32, 32, 1), &d.join("c.png"));
+    fs::write(d.join("corrupt.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    fs::write(d.join("notes.txt"), b"hello").unwrap();
+
+    let hide = |secret: &str| {
+        plainsight(
+            &[
+                "hide", "--cover", "c.png", "--secret", secret, "--out", "o.png",
+            ],
+            d,
+        )
+    };
+    assert_user_error(&hide("missing.png"), "cannot read missing.png");
+    assert_user_error(&hide("corrupt.png"), "not a readable image");
+    assert_user_error(&hide("notes.txt"), "not a readable image");
+
+    let four = plainsight(
+        &[
+            "hide", "--cover", "c.png", "--secret", "c.png", "--secret", "c.png", "--secret",
+            "c.png", "--secret", "c.png", "--out", "o.png",
+        ],
+        d,
+    );
+    assert_user_error(&four, "at most 3");
+
+    let unknown = plainsight(
+        &[
+            "hide", "--cover", "c.png", "--secret", "c.png", "--out", "o.png", "--model", "nope",
+        ],
+        d,
+    );
+    assert_user_error(&unknown, "unknown model 'nope'");
+
+    let too_few = plainsight(
+        &[
+            "reveal",
+            "--stego",
+            "c.png",
+            "--out",
+            "a.png",
+            "--out",
+            "b.png",
+            "--model",
+            "default-1",
+        ],
+        d,
+    );
+    assert_user_error(&too_few, "carries 1 secret");
+    assert!(!d.join("o.png").exists());
+}
+
+#[test]
+fn grey_alpha_and_16_bit_inputs_are_converted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let colour = photo_like(40, 30, 3);
+    image::DynamicImage::ImageRgb8(colour.clone())
+        .into_luma8()
+        .save(d.join("grey.png"))
+        .unwrap();
+    image::DynamicImage::ImageRgb8(colour.clone())
+        .into_rgba8()
+        .save(d.join("alpha.png"))
+        .unwrap();
+    image::DynamicImage::ImageRgb8(colour)
+        .into_rgb16()
+        .save(d.join("deep.png"))
+        .unwrap();
+    let out = plainsight(
+        &[
+            "hide", "--cover", "deep.png", "--secret", "grey.png", "--out", "o1.png",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = plainsight(
+        &[
+            "hide",
+            "--cover",
+            "alpha.png",
+            "--secret",
+            "deep.png",
+            "--out",
+            "o2.png",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(load(&d.join("o2.png")).dimensions(), (40, 30));
+}
+
+#[test]
+fn a_wide_cover_is_tiled_and_keeps_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    save(&photo_like(3001, 45, 4), &d.join("wide.png"));
+    save(&photo_like(50, 50, 5), &d.join("s.png"));
+    let out = plainsight(
+        &[
+            "hide", "--cover", "wide.png", "--secret", "s.png", "--out", "o.png",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(load(&d.join("o.png")).dimensions(), (3001, 45));
+}
+
+#[test]
+fn eval_reports_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("photos")).unwrap();
+    for i in 0..3 {
+        save(&photo_like(80, 72, i), &d.join(format!("photos/{i}.png")));
+    }
+    let out = plainsight(&["eval", "--data", "photos", "--crop", "64", "--json"], d);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["report"]["pairs"], 3);
+    let container = &json["report"]["container_psnr"];
+    assert!(container["worst"].as_f64().unwrap() <= container["mean"].as_f64().unwrap());
+    let empty = plainsight(&["eval", "--data", "nowhere"], d);
+    assert_user_error(&empty, "not a folder");
+}
+
+#[test]
+fn demo_writes_the_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = plainsight(&["demo"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("revealed PSNR"));
+    let grid = load(&dir.path().join("plainsight-demo/grid.png"));
+    // Six 256-pixel panels side by side.
+    assert!(
+        grid.width() > 6 * 256 && grid.height() > 256,
+        "{:?}",
+        grid.dimensions()
+    );
+}
+
+#[test]
+fn train_writes_checkpoints_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("photos")).unwrap();
+    for i in 0..4 {
+        save(&photo_like(48, 40, i), &d.join(format!("photos/{i}.png")));
+    }
+    let train = |steps: &str, resume: bool| {
+        let mut args = vec![
+            "train",
+            "--data",
+            "photos",
+            "--val",
+            "photos",
+            "--out",
+            "run",
+            "--steps",
+            steps,
+            "--batch",
+            "2",
+            "--crop",
+            "16",
+            "--channels",
+            "8",
+            "--depth",
+            "2",
+            "--checkpoint-every",
+            "2",
+            "--validate-every",
+            "2",
+            "--val-crop",
+            "32",
+        ];
+        if resume {
+            args.push("--resume");
+        }
+        plainsight(&args, d)
+    };
+    let out = train("2", false);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for name in [
+        "config.json",
+        "model.mpk",
+        "loss.png",
+        "train_log.csv",
+        "val_log.csv",
+    ] {
+        assert!(d.join("run").join(name).exists(), "{name}");
+    }
+    // A second fresh run into the same folder would lose the first: refused.
+    assert_user_error(&train("2", false), "--resume");
+    let out = train("4", true);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = fs::read_to_string(d.join("run/train_log.csv")).unwrap();
+    let steps: Vec<&str> = log
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(steps, ["1", "2", "3", "4"]);
+    // The trained folder works as --model.
+    save(&photo_like(20, 20, 9), &d.join("c.png"));
+    let out = plainsight(
+        &[
+            "hide", "--cover", "c.png", "--secret", "c.png", "--out", "o.png", "--model", "run",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
