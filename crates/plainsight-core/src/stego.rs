@@ -2,15 +2,19 @@
 
 use burn::module::Module;
 use burn::prelude::*;
-use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
+use burn::record::{FullPrecisionSettings, HalfPrecisionSettings, NamedMpkBytesRecorder, Recorder};
 
 use crate::config::StegoConfig;
 use crate::error::{Error, Result};
 use crate::model::StegoNet;
 use crate::pixels::{images_to_tensor, tensor_to_images, RgbImage};
 
-/// The recorder used for every weight file: named MessagePack, 32-bit floats.
+/// The recorder for weights and optimizer state: named MessagePack, 32-bit floats.
+/// It also reads files written with 16-bit floats, converting them to 32 bits.
 pub type WeightRecorder = NamedMpkBytesRecorder<FullPrecisionSettings>;
+
+/// Writes weights with 16-bit floats: half the size, for shipped models.
+pub type CompactWeightRecorder = NamedMpkBytesRecorder<HalfPrecisionSettings>;
 
 /// Output tile side in pixels; tiles keep memory bounded on very large photos.
 pub const DEFAULT_TILE: usize = 1024;
@@ -64,6 +68,13 @@ impl<B: Backend> Stego<B> {
     /// The weights in the format [`Stego::from_bytes`] reads.
     pub fn weight_bytes(&self) -> Vec<u8> {
         WeightRecorder::default()
+            .record(self.net.clone().into_record(), ())
+            .expect("weights serialise")
+    }
+
+    /// The weights with 16-bit floats (half the size; [`Stego::from_bytes`] reads them).
+    pub fn compact_weight_bytes(&self) -> Vec<u8> {
+        CompactWeightRecorder::default()
             .record(self.net.clone().into_record(), ())
             .expect("weights serialise")
     }
@@ -258,6 +269,20 @@ mod tests {
             loaded.hide(&cover, &secrets).unwrap(),
         );
         assert!(psnr(&a, &b) > 50.0, "psnr {}", psnr(&a, &b));
+    }
+
+    #[test]
+    fn compact_weights_load_and_stay_close() {
+        let stego = untrained(1);
+        let compact = stego.compact_weight_bytes();
+        assert!(compact.len() < stego.weight_bytes().len() * 6 / 10);
+        let config = stego.config().to_json();
+        let loaded =
+            Stego::<CpuBackend>::from_bytes(&config, &compact, Default::default()).unwrap();
+        let (cover, secret) = (textured(24, 24, 1), textured(24, 24, 2));
+        let a = stego.hide(&cover, std::slice::from_ref(&secret)).unwrap();
+        let b = loaded.hide(&cover, &[secret]).unwrap();
+        assert!(psnr(&a, &b) > 45.0, "psnr {}", psnr(&a, &b));
     }
 
     #[test]

@@ -110,6 +110,8 @@ pub struct Checkpoint {
     pub options: TrainOptions,
     /// Model weights, readable by [`Stego::from_bytes`].
     pub weights: Vec<u8>,
+    /// The same weights with 16-bit floats, for shipping.
+    pub compact_weights: Vec<u8>,
     /// Adam's moment estimates.
     pub optimizer: Vec<u8>,
 }
@@ -265,6 +267,8 @@ pub fn train<B: AutodiffBackend>(
                 weights: recorder
                     .record(net.clone().into_record(), ())
                     .map_err(|e| Error::Weights(e.to_string()))?,
+                compact_weights: Stego::new(config.clone(), net.valid(), device.clone())
+                    .compact_weight_bytes(),
                 optimizer: recorder
                     .record(optim.to_record(), ())
                     .map_err(|e| Error::Weights(e.to_string()))?,

@@ -7,8 +7,8 @@ use clap::Args;
 use plainsight_core::metrics::{psnr, ssim};
 use plainsight_core::RgbImage;
 
+use super::model_args::ModelArgs;
 use crate::images;
-use crate::model;
 
 /// Hide one to three secret photos inside a cover photo
 ///
@@ -26,25 +26,11 @@ pub struct HideArgs {
     /// The container to write (.png only: lossy formats destroy the hidden data)
     #[arg(long)]
     out: PathBuf,
-    /// Embedded model name or a folder from `plainsight train`
-    /// [default: default-1 for one secret, default-3 for two or three]
-    #[arg(long)]
-    model: Option<String>,
-    /// Passphrase (keyed models are not available yet)
-    #[arg(long)]
-    key: Option<String>,
-    /// Overwrite --out if it exists
-    #[arg(long)]
-    force: bool,
-    /// Print the result as JSON on stdout
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    options: ModelArgs,
 }
 
 pub fn run(args: HideArgs) -> Result<()> {
-    if args.key.is_some() {
-        bail!("--key: keyed hiding is not available in this version (no keyed model is embedded)");
-    }
     let count = args.secrets.len();
     if count > plainsight_core::MAX_SECRETS {
         bail!(
@@ -53,14 +39,14 @@ pub fn run(args: HideArgs) -> Result<()> {
         );
     }
     let inputs: Vec<&PathBuf> = std::iter::once(&args.cover).chain(&args.secrets).collect();
-    images::check_output(&args.out, &inputs, args.force)?;
+    images::check_output(&args.out, &inputs, args.options.force)?;
     let cover = images::load(&args.cover)?;
     let mut secrets = Vec::with_capacity(count);
     for path in &args.secrets {
         let secret = images::load(path)?;
         secrets.push(images::resize(&secret, cover.width(), cover.height()));
     }
-    let model = model::load(args.model.as_deref(), count)?;
+    let model = args.options.load(count)?;
     // A model for more secrets than given gets flat grey in the unused slots.
     let mut slots = secrets.clone();
     while slots.len() < model.stego.secrets() {
@@ -74,7 +60,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     images::save_png(&args.out, &container)?;
 
     let (p, s) = (psnr(&cover, &container), ssim(&cover, &container));
-    if args.json {
+    if args.options.json {
         let report = serde_json::json!({
             "out": args.out, "model": model.name, "secrets": count,
             "width": cover.width(), "height": cover.height(),

@@ -3,5 +3,6 @@
 pub mod demo;
 pub mod eval;
 pub mod hide;
+mod model_args;
 pub mod reveal;
 pub mod train;

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 
+use super::model_args::ModelArgs;
 use crate::images;
-use crate::model;
 
 /// Reveal the secret photos hidden in a container
 ///
@@ -20,24 +20,11 @@ pub struct RevealArgs {
     /// Where to write a revealed secret (.png); give 1 to 3 times
     #[arg(long = "out", required = true)]
     outs: Vec<PathBuf>,
-    /// Embedded model name or a folder from `plainsight train` (must match `hide`)
-    #[arg(long)]
-    model: Option<String>,
-    /// Passphrase (keyed models are not available yet)
-    #[arg(long)]
-    key: Option<String>,
-    /// Overwrite existing outputs
-    #[arg(long)]
-    force: bool,
-    /// Print the result as JSON on stdout
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    options: ModelArgs,
 }
 
 pub fn run(args: RevealArgs) -> Result<()> {
-    if args.key.is_some() {
-        bail!("--key: keyed hiding is not available in this version (no keyed model is embedded)");
-    }
     let count = args.outs.len();
     if count > plainsight_core::MAX_SECRETS {
         bail!(
@@ -49,15 +36,15 @@ pub fn run(args: RevealArgs) -> Result<()> {
         if args.outs[..i].contains(out) {
             bail!("{} is given twice as --out", out.display());
         }
-        images::check_output(out, &[&args.stego], args.force)?;
+        images::check_output(out, &[&args.stego], args.options.force)?;
     }
     let container = images::load(&args.stego)?;
-    let model = model::load(args.model.as_deref(), count)?;
+    let model = args.options.load(count)?;
     let revealed = model.stego.reveal(&container, count)?;
     for (out, image) in args.outs.iter().zip(&revealed) {
         images::save_png(out, image)?;
     }
-    if args.json {
+    if args.options.json {
         let report = serde_json::json!({
             "outs": args.outs, "model": model.name,
             "width": container.width(), "height": container.height(),

@@ -257,6 +257,7 @@ fn read_checkpoint(dir: &Path, config: &StegoConfig) -> Result<Checkpoint> {
         config: saved,
         options,
         weights: read("model.mpk")?,
+        compact_weights: Vec::new(),
         optimizer: read("optimizer.mpk")?,
     })
 }
@@ -377,9 +378,9 @@ impl FileObserver {
         images::write_atomically(&dir.join("optimizer.mpk"), &c.optimizer)?;
         // state.json last: it says which step the files above belong to.
         images::write_atomically(&dir.join("state.json"), state.to_string().as_bytes())?;
-        // The latest weights, ready for `--model OUT`.
+        // The latest weights, ready for `--model OUT`, with 16-bit floats.
         images::write_atomically(&self.out.join("config.json"), config.as_bytes())?;
-        images::write_atomically(&self.out.join("model.mpk"), &c.weights)?;
+        images::write_atomically(&self.out.join("model.mpk"), &c.compact_weights)?;
         self.train_log.flush()?;
         self.val_log.flush()?;
         let curve = plot::loss_curve(&self.losses, 900, 420);
