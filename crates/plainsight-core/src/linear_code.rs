@@ -117,9 +117,9 @@ impl BlockStatistics {
             let slots = self
                 .directions
                 .columns(i * dims_per_secret, dims_per_secret);
-            let clear = &slots * slots.transpose(); // projector onto the slots
-            let write = (&slots * main.transpose()) * gain; // secret coords into the slots
-            let read = (&main * slots.transpose()) / gain; // and back
+            let clear = slots * slots.transpose(); // projector onto the slots
+            let write = (slots * main.transpose()) * gain; // secret coords into the slots
+            let read = (main * slots.transpose()) / gain; // and back
             hide_cover -= &clear;
             hide_bias += &clear * &self.mean - &write * &self.mean;
             let reveal_bias = &self.mean - &read * &self.mean;

@@ -138,6 +138,22 @@ mod tests {
     }
 
     #[test]
+    fn baluja_layout_keeps_shapes_for_three_secrets() {
+        let config = StegoConfig {
+            secrets: 3,
+            architecture: Architecture::Baluja { filters: 4 },
+            beta: 0.75,
+        };
+        let device = Default::default();
+        let net = config.init::<CpuBackend>(&device);
+        let image = || Tensor::<CpuBackend, 4>::zeros([2, 3, 9, 7], &device);
+        let out = net.forward(image(), &[image(), image(), image()], &Channel::Quantize8);
+        assert_eq!(out.container.dims(), [2, 3, 9, 7]);
+        assert_eq!(out.revealed.len(), 3);
+        assert!(out.revealed.iter().all(|r| r.dims() == [2, 3, 9, 7]));
+    }
+
+    #[test]
     fn a_network_started_at_the_linear_code_already_hides_and_reveals() {
         let photos: Vec<RgbImage> = (0..6).map(|i| wavy(i as f64 * 7.0)).collect();
         let stats = BlockStatistics::measure(&photos, 2).unwrap();

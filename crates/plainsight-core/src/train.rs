@@ -191,7 +191,7 @@ pub fn train<B: AutodiffBackend>(
         ));
     }
     let multiple = config.architecture.size_multiple();
-    if options.crop % multiple != 0 {
+    if !options.crop.is_multiple_of(multiple) {
         return Err(Error::Config(format!(
             "crop {} must be a multiple of {multiple}",
             options.crop

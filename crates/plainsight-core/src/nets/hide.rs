@@ -11,6 +11,8 @@ use crate::config::Architecture;
 use crate::linear_code::LinearCode;
 
 /// The hiding network.
+// A model holds at most seven of these, built once: size differences do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum HideNet<B: Backend> {
     /// Predicts a residual at 1/f resolution that is added to the cover.

@@ -9,6 +9,8 @@ use super::blocks::{space_to_depth, BalujaStack, ConvStack};
 use crate::config::Architecture;
 
 /// One secret's preparation network.
+// A model holds at most seven of these, built once: size differences do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum PrepNet<B: Backend> {
     /// Pixel-unshuffle, then two 3×3 convolutions with ReLU.

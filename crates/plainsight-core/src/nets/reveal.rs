@@ -10,6 +10,8 @@ use super::blocks::{
 use crate::config::Architecture;
 
 /// One secret's reveal network.
+// A model holds at most seven of these, built once: size differences do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum RevealNet<B: Backend> {
     /// Pixel-unshuffle, `depth` 3×3 convolutions, pixel shuffle.
