@@ -11,3 +11,6 @@ pub type CudaBackend = burn::backend::Cuda;
 /// Training on an NVIDIA GPU.
 #[cfg(feature = "cuda")]
 pub type CudaTrainBackend = burn::backend::Autodiff<CudaBackend>;
+/// The GPU to run on (`Default` is the first one).
+#[cfg(feature = "cuda")]
+pub type CudaDevice = burn::backend::cuda::CudaDevice;

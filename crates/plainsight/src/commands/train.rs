@@ -213,7 +213,7 @@ fn train_cuda(
     resume: Option<Checkpoint>,
     observer: &mut FileObserver,
 ) -> Result<()> {
-    let device = burn::backend::cuda::CudaDevice::default();
+    let device = plainsight_core::backend::CudaDevice::default();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         train::<plainsight_core::backend::CudaTrainBackend>(
             config, options, sampler, validation, resume, observer, &device,
