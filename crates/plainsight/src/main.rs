@@ -13,6 +13,9 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "plainsight", version, about)]
 struct Cli {
+    /// CPU threads to use [default: all cores]
+    #[arg(long, global = true)]
+    threads: Option<usize>,
     #[command(subcommand)]
     command: Command,
 }
@@ -28,6 +31,16 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(threads) = cli.threads {
+        // burn's CPU backend runs on rayon's global pool.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global();
+        if let Err(error) = pool {
+            eprintln!("error: cannot set --threads: {error}");
+            return ExitCode::from(2);
+        }
+    }
     let result = match cli.command {
         Command::Hide(args) => commands::hide::run(args),
         Command::Reveal(args) => commands::reveal::run(args),
