@@ -120,6 +120,24 @@ impl<B: Backend> Stego<B> {
         Ok(out.remove(0))
     }
 
+    /// `secrets` followed by flat grey images up to the model's secret count, so a
+    /// model for three secrets can carry fewer (reveal then ignores the grey ones).
+    pub fn fill_unused_slots(
+        &self,
+        cover: &RgbImage,
+        secrets: &[RgbImage],
+    ) -> Result<Vec<RgbImage>> {
+        let mut slots = secrets.to_vec();
+        while slots.len() < self.secrets() {
+            slots.push(RgbImage::filled(
+                cover.width(),
+                cover.height(),
+                [128, 128, 128],
+            )?);
+        }
+        Ok(slots)
+    }
+
     /// Reveals the first `count` secrets (1 up to the model's count) from a container.
     pub fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
         if count == 0 || count > self.secrets() {

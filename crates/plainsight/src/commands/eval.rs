@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
-use plainsight_core::eval::{make_pairs, run_pair, summarise, EvalReport};
+use plainsight_core::eval::{make_pairs, run_pair, summarise, EvalReport, Pair};
 
 use crate::images;
 use crate::model;
@@ -59,16 +59,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
     }
     let mut results = Vec::with_capacity(pairs.len());
     for (i, pair) in pairs.iter().enumerate() {
-        let mut pair = pair.clone();
-        // Models for more secrets than asked get flat grey in the unused slots.
-        while pair.secrets.len() < model.stego.secrets() {
-            let grey = plainsight_core::RgbImage::filled(
-                pair.cover.width(),
-                pair.cover.height(),
-                [128, 128, 128],
-            )?;
-            pair.secrets.push(grey);
-        }
+        let pair = Pair {
+            secrets: model.stego.fill_unused_slots(&pair.cover, &pair.secrets)?,
+            cover: pair.cover.clone(),
+        };
         let mut result = run_pair(&model.stego, &pair)?;
         result.revealed_psnr.truncate(args.secrets);
         result.revealed_ssim.truncate(args.secrets);

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 use plainsight_core::metrics::{psnr, ssim};
-use plainsight_core::RgbImage;
 
 use super::model_args::ModelArgs;
 use crate::images;
@@ -47,15 +46,7 @@ pub fn run(args: HideArgs) -> Result<()> {
         secrets.push(images::resize(&secret, cover.width(), cover.height()));
     }
     let model = args.options.load(count)?;
-    // A model for more secrets than given gets flat grey in the unused slots.
-    let mut slots = secrets.clone();
-    while slots.len() < model.stego.secrets() {
-        slots.push(RgbImage::filled(
-            cover.width(),
-            cover.height(),
-            [128, 128, 128],
-        )?);
-    }
+    let slots = model.stego.fill_unused_slots(&cover, &secrets)?;
     let container = model.stego.hide(&cover, &slots)?;
     images::save_png(&args.out, &container)?;
 
