@@ -150,6 +150,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
         None
     };
 
+    if args.device == Device::Cuda && !cfg!(feature = "cuda") {
+        bail!("this plainsight was built without GPU support; rebuild with `--features cuda`");
+    }
     eprintln!("loading photos from {}", args.data.display());
     let photos = images::load_photos(&args.data)?;
     let sampler = CropSampler::new(photos, args.crop)?;
