@@ -64,6 +64,14 @@ impl RgbImage {
         [self.data[i], self.data[i + 1], self.data[i + 2]]
     }
 
+    /// Sets the pixel at column `x`, row `y`; coordinates outside the image are ignored.
+    pub fn set_pixel(&mut self, x: usize, y: usize, rgb: [u8; 3]) {
+        if x < self.width && y < self.height {
+            let i = (y * self.width + x) * 3;
+            self.data[i..i + 3].copy_from_slice(&rgb);
+        }
+    }
+
     /// The `width`×`height` region whose top-left corner is (`x`, `y`); it must lie inside.
     pub fn crop(&self, x: usize, y: usize, width: usize, height: usize) -> RgbImage {
         assert!(
@@ -232,5 +240,8 @@ mod tests {
         let mut canvas = RgbImage::filled(7, 5, [0, 0, 0]).unwrap();
         canvas.paste(&crop, 2, 1);
         assert_eq!(canvas.crop(2, 1, 3, 2), crop);
+        canvas.set_pixel(6, 4, [1, 2, 3]);
+        canvas.set_pixel(7, 0, [9, 9, 9]); // outside: ignored
+        assert_eq!(canvas.pixel(6, 4), [1, 2, 3]);
     }
 }

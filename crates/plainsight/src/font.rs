@@ -68,26 +68,18 @@ pub fn line_height(scale: usize) -> usize {
 
 /// Draws `text` with its top-left corner at (`x`, `y`); pixels outside are skipped.
 pub fn draw_text(image: &mut RgbImage, x: usize, y: usize, text: &str, scale: usize, rgb: [u8; 3]) {
-    let (width, height) = (image.width(), image.height());
-    let mut canvas = image.clone().into_bytes();
     for (i, c) in text.chars().enumerate() {
-        let bits: Vec<bool> = glyph(c).chars().map(|b| b == '#').collect();
-        for (cell, &on) in bits.iter().enumerate() {
-            if !on {
+        for (cell, ink) in glyph(c).chars().enumerate() {
+            if ink != '#' {
                 continue;
             }
             let (gx, gy) = (cell % 3, cell / 3);
             for dy in 0..scale {
                 for dx in 0..scale {
                     let px = x + (i * 4 + gx) * scale + dx;
-                    let py = y + gy * scale + dy;
-                    if px < width && py < height {
-                        let at = (py * width + px) * 3;
-                        canvas[at..at + 3].copy_from_slice(&rgb);
-                    }
+                    image.set_pixel(px, y + gy * scale + dy, rgb);
                 }
             }
         }
     }
-    *image = RgbImage::new(width, height, canvas).expect("same size");
 }

@@ -22,21 +22,23 @@ pub fn load(path: &Path) -> Result<RgbImage> {
 
 /// Decodes image bytes (PNG, JPEG or TIFF, found from the content).
 pub fn decode(bytes: &[u8]) -> Result<RgbImage> {
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .context("cannot guess the image format")?;
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(MAX_PIXELS * 8);
-    reader.limits(limits);
-    let (width, height) = reader.into_dimensions().context("cannot read image size")?;
+    // Reading the size consumes a reader, so the header check and the decode each get one.
+    let reader = || -> Result<image::ImageReader<std::io::Cursor<&[u8]>>> {
+        let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .context("cannot guess the image format")?;
+        let mut limits = image::Limits::default();
+        limits.max_alloc = Some(MAX_PIXELS * 8);
+        reader.limits(limits);
+        Ok(reader)
+    };
+    let (width, height) = reader()?
+        .into_dimensions()
+        .context("cannot read image size")?;
     if width as u64 * height as u64 > MAX_PIXELS {
         bail!("image is {width}x{height}, more than the {MAX_PIXELS} pixels we accept");
     }
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format()?;
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(MAX_PIXELS * 8);
-    reader.limits(limits);
-    let decoded = reader.decode()?;
+    let decoded = reader()?.decode()?;
     let rgb = decoded.into_rgb8();
     let (width, height) = rgb.dimensions();
     Ok(RgbImage::new(

@@ -123,10 +123,7 @@ impl Canvas {
     }
 
     fn dot(&mut self, x: usize, y: usize, rgb: [u8; 3]) {
-        if x < self.image.width() && y < self.image.height() {
-            let pixel = RgbImage::filled(1, 1, rgb).expect("one pixel");
-            self.image.paste(&pixel, x, y);
-        }
+        self.image.set_pixel(x, y, rgb);
     }
 
     fn line_h(&mut self, x0: usize, x1: usize, y: usize, rgb: [u8; 3]) {
