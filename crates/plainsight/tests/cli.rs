@@ -4,7 +4,7 @@ mod util;
 
 use std::fs;
 
-use util::{assert_user_error, load, photo_like, plainsight, psnr, save, stderr, stdout};
+use util::{assert_user_error, hide, load, photo_like, plainsight, psnr, save, stderr, stdout};
 
 #[test]
 fn hide_then_reveal_an_odd_sized_cover() {
@@ -13,18 +13,7 @@ fn hide_then_reveal_an_odd_sized_cover() {
     save(&photo_like(97, 61, 1), &d.join("cover.png"));
     // A secret of another size is fitted to the cover.
     save(&photo_like(40, 70, 2), &d.join("secret.png"));
-    let out = plainsight(
-        &[
-            "hide",
-            "--cover",
-            "cover.png",
-            "--secret",
-            "secret.png",
-            "--out",
-            "stego.png",
-        ],
-        d,
-    );
+    let out = hide(d, "cover.png", &["secret.png"], "stego.png", &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let stego = load(&d.join("stego.png"));
     assert_eq!(stego.dimensions(), (97, 61));
@@ -42,12 +31,12 @@ fn three_secrets_and_json_output() {
     for i in 0..4 {
         save(&photo_like(64, 48, i), &d.join(format!("p{i}.png")));
     }
-    let out = plainsight(
-        &[
-            "hide", "--cover", "p0.png", "--secret", "p1.png", "--secret", "p2.png", "--secret",
-            "p3.png", "--out", "s.png", "--json",
-        ],
+    let out = hide(
         d,
+        "p0.png",
+        &["p1.png", "p2.png", "p3.png"],
+        "s.png",
+        &["--json"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -73,55 +62,22 @@ fn refuses_lossy_output_and_keeps_existing_files() {
     let d = dir.path();
     save(&photo_like(32, 32, 1), &d.join("c.png"));
     save(&photo_like(32, 32, 2), &d.join("s.png"));
-    let out = plainsight(
-        &[
-            "hide", "--cover", "c.png", "--secret", "s.png", "--out", "x.jpg",
-        ],
-        d,
-    );
+    let out = hide(d, "c.png", &["s.png"], "x.jpg", &[]);
     assert_user_error(&out, "lossily");
     assert!(!d.join("x.jpg").exists());
 
     fs::write(d.join("taken.png"), b"precious").unwrap();
-    let out = plainsight(
-        &[
-            "hide",
-            "--cover",
-            "c.png",
-            "--secret",
-            "s.png",
-            "--out",
-            "taken.png",
-        ],
-        d,
-    );
+    let out = hide(d, "c.png", &["s.png"], "taken.png", &[]);
     assert_user_error(&out, "--force");
     assert_eq!(fs::read(d.join("taken.png")).unwrap(), b"precious");
 
     // Not even --force overwrites an input.
     let before = fs::read(d.join("c.png")).unwrap();
-    let out = plainsight(
-        &[
-            "hide", "--cover", "c.png", "--secret", "s.png", "--out", "c.png", "--force",
-        ],
-        d,
-    );
+    let out = hide(d, "c.png", &["s.png"], "c.png", &["--force"]);
     assert_user_error(&out, "also an input");
     assert_eq!(fs::read(d.join("c.png")).unwrap(), before);
 
-    let out = plainsight(
-        &[
-            "hide",
-            "--cover",
-            "c.png",
-            "--secret",
-            "s.png",
-            "--out",
-            "taken.png",
-            "--force",
-        ],
-        d,
-    );
+    let out = hide(d, "c.png", &["s.png"], "taken.png", &["--force"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(load(&d.join("taken.png")).dimensions(), (32, 32));
 }
@@ -134,33 +90,21 @@ fn bad_inputs_give_one_line_and_exit_code_2() {
     fs::write(d.join("corrupt.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
     fs::write(d.join("notes.txt"), b"hello").unwrap();
 
-    let hide = |secret: &str| {
-        plainsight(
-            &[
-                "hide", "--cover", "c.png", "--secret", secret, "--out", "o.png",
-            ],
-            d,
-        )
-    };
-    assert_user_error(&hide("missing.png"), "cannot read missing.png");
-    assert_user_error(&hide("corrupt.png"), "not a readable image");
-    assert_user_error(&hide("notes.txt"), "not a readable image");
+    let hide_secret = |secret: &str| hide(d, "c.png", &[secret], "o.png", &[]);
+    assert_user_error(&hide_secret("missing.png"), "cannot read missing.png");
+    assert_user_error(&hide_secret("corrupt.png"), "not a readable image");
+    assert_user_error(&hide_secret("notes.txt"), "not a readable image");
 
-    let four = plainsight(
-        &[
-            "hide", "--cover", "c.png", "--secret", "c.png", "--secret", "c.png", "--secret",
-            "c.png", "--secret", "c.png", "--out", "o.png",
-        ],
+    let four = hide(
         d,
+        "c.png",
+        &["c.png", "c.png", "c.png", "c.png"],
+        "o.png",
+        &[],
     );
     assert_user_error(&four, "at most 3");
 
-    let unknown = plainsight(
-        &[
-            "hide", "--cover", "c.png", "--secret", "c.png", "--out", "o.png", "--model", "nope",
-        ],
-        d,
-    );
+    let unknown = hide(d, "c.png", &["c.png"], "o.png", &["--model", "nope"]);
     assert_user_error(&unknown, "unknown model 'nope'");
 
     let too_few = plainsight(
@@ -198,25 +142,9 @@ fn grey_alpha_and_16_bit_inputs_are_converted() {
         .into_rgb16()
         .save(d.join("deep.png"))
         .unwrap();
-    let out = plainsight(
-        &[
-            "hide", "--cover", "deep.png", "--secret", "grey.png", "--out", "o1.png",
-        ],
-        d,
-    );
+    let out = hide(d, "deep.png", &["grey.png"], "o1.png", &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = plainsight(
-        &[
-            "hide",
-            "--cover",
-            "alpha.png",
-            "--secret",
-            "deep.png",
-            "--out",
-            "o2.png",
-        ],
-        d,
-    );
+    let out = hide(d, "alpha.png", &["deep.png"], "o2.png", &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(load(&d.join("o2.png")).dimensions(), (40, 30));
 }
@@ -227,12 +155,7 @@ fn a_wide_cover_is_tiled_and_keeps_its_size() {
     let d = dir.path();
     save(&photo_like(3001, 45, 4), &d.join("wide.png"));
     save(&photo_like(50, 50, 5), &d.join("s.png"));
-    let out = plainsight(
-        &[
-            "hide", "--cover", "wide.png", "--secret", "s.png", "--out", "o.png",
-        ],
-        d,
-    );
+    let out = hide(d, "wide.png", &["s.png"], "o.png", &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(load(&d.join("o.png")).dimensions(), (3001, 45));
 }
@@ -333,11 +256,6 @@ fn train_writes_checkpoints_and_resumes() {
     assert_eq!(steps, ["1", "2", "3", "4"]);
     // The trained folder works as --model.
     save(&photo_like(20, 20, 9), &d.join("c.png"));
-    let out = plainsight(
-        &[
-            "hide", "--cover", "c.png", "--secret", "c.png", "--out", "o.png", "--model", "run",
-        ],
-        d,
-    );
+    let out = hide(d, "c.png", &["c.png"], "o.png", &["--model", "run"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }

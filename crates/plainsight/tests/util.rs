@@ -13,6 +13,17 @@ pub fn plainsight(args: &[&str], dir: &Path) -> Output {
         .expect("binary runs")
 }
 
+/// `plainsight hide --cover COVER --secret S… --out OUT EXTRA…` in `dir`.
+pub fn hide(dir: &Path, cover: &str, secrets: &[&str], out: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["hide", "--cover", cover];
+    for secret in secrets {
+        args.extend(["--secret", secret]);
+    }
+    args.extend(["--out", out]);
+    args.extend(extra);
+    plainsight(&args, dir)
+}
+
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
