@@ -60,7 +60,9 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let mut results = Vec::with_capacity(pairs.len());
     for (i, pair) in pairs.iter().enumerate() {
         let pair = Pair {
-            secrets: model.stego.fill_unused_slots(&pair.cover, &pair.secrets)?,
+            secrets: model
+                .stego
+                .fill_unused_slots(&pair.cover, pair.secrets.clone())?,
             cover: pair.cover.clone(),
         };
         let mut result = run_pair(&model.stego, &pair)?;

@@ -46,7 +46,7 @@ pub fn run(args: HideArgs) -> Result<()> {
         secrets.push(images::resize(&secret, cover.width(), cover.height()));
     }
     let model = args.options.load(count)?;
-    let slots = model.stego.fill_unused_slots(&cover, &secrets)?;
+    let slots = model.stego.fill_unused_slots(&cover, secrets)?;
     let container = model.stego.hide(&cover, &slots)?;
     images::save_png(&args.out, &container)?;
 
