@@ -226,7 +226,7 @@ fn check_same_size(expected: &RgbImage, got: &RgbImage) -> Result<()> {
 
 /// burn panics when a record's tensor shapes differ from the module's; turn
 /// that into an error so a mismatched config.json cannot crash the caller.
-fn catch_shape_panic<T>(load: impl FnOnce() -> T) -> Result<T> {
+pub(crate) fn catch_shape_panic<T>(load: impl FnOnce() -> T) -> Result<T> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(load));

@@ -116,6 +116,18 @@ pub struct Checkpoint {
     pub optimizer: Vec<u8>,
 }
 
+/// Where training starts.
+pub enum Start {
+    /// New weights (the linear code when the options ask for it, else random).
+    Fresh,
+    /// The weights of an earlier model with the same layout (as [`Stego::weight_bytes`]
+    /// writes them), with a new optimiser and schedule: fine-tuning, for example
+    /// with another β or other attacks.
+    From(Vec<u8>),
+    /// Continue an interrupted run exactly where its checkpoint left off.
+    Resume(Checkpoint),
+}
+
 /// Receives what the loop produces.
 pub trait TrainObserver {
     fn on_step(&mut self, step: usize, loss: StepLoss);
@@ -171,7 +183,7 @@ impl CropSampler {
     }
 }
 
-/// Trains `config`'s model, starting fresh or from `resume`.
+/// Trains `config`'s model from `start`.
 ///
 /// Covers and secrets are drawn independently every batch, so each secret meets
 /// a new cover each time. Returns the final model.
@@ -180,7 +192,7 @@ pub fn train<B: AutodiffBackend>(
     options: &TrainOptions,
     data: &CropSampler,
     validation: &[Pair],
-    resume: Option<Checkpoint>,
+    start: Start,
     observer: &mut dyn TrainObserver,
     device: &B::Device,
 ) -> Result<Stego<B::InnerBackend>> {
@@ -201,33 +213,44 @@ pub fn train<B: AutodiffBackend>(
     let recorder = WeightRecorder::default();
     let mut net = config.init::<B>(device);
     let mut optim = AdamConfig::new().init();
-    let mut start = 0;
-    if let Some(checkpoint) = resume {
-        if checkpoint.config != *config {
-            return Err(Error::Config(
-                "checkpoint was trained with another model config".into(),
-            ));
+    let mut first_step = 0;
+    match start {
+        Start::Resume(checkpoint) => {
+            if checkpoint.config != *config {
+                return Err(Error::Config(
+                    "checkpoint was trained with another model config".into(),
+                ));
+            }
+            let weights = recorder
+                .load(checkpoint.weights, device)
+                .map_err(|e| Error::Weights(e.to_string()))?;
+            net = net.load_record(weights);
+            let state = recorder
+                .load(checkpoint.optimizer, device)
+                .map_err(|e| Error::Weights(format!("optimizer state: {e}")))?;
+            optim = optim.load_record(state);
+            first_step = checkpoint.step;
         }
-        let weights = recorder
-            .load(checkpoint.weights, device)
-            .map_err(|e| Error::Weights(e.to_string()))?;
-        net = net.load_record(weights);
-        let state = recorder
-            .load(checkpoint.optimizer, device)
-            .map_err(|e| Error::Weights(format!("optimizer state: {e}")))?;
-        optim = optim.load_record(state);
-        start = checkpoint.step;
-    } else if let (Some(code), Architecture::Unshuffle { factor, .. }) =
-        (options.linear_code, &config.architecture)
-    {
-        let stats = BlockStatistics::measure(data.photos(), *factor)?;
-        let code = stats.code(config.secrets, code.dims_per_secret, code.gain)?;
-        net = net.with_linear_code(&code, device);
+        Start::From(weights) => {
+            let weights = recorder
+                .load(weights, device)
+                .map_err(|e| Error::Weights(e.to_string()))?;
+            net = crate::stego::catch_shape_panic(|| net.load_record(weights))?;
+        }
+        Start::Fresh => {
+            if let (Some(code), Architecture::Unshuffle { factor, .. }) =
+                (options.linear_code, &config.architecture)
+            {
+                let stats = BlockStatistics::measure(data.photos(), *factor)?;
+                let code = stats.code(config.secrets, code.dims_per_secret, code.gain)?;
+                net = net.with_linear_code(&code, device);
+            }
+        }
     }
     // Each step draws from a stream seeded by (seed, step), so a resumed run
     // sees the same batches as an uninterrupted one.
     let channel = Channel::Quantize8;
-    for step in start..options.steps {
+    for step in first_step..options.steps {
         let mut rng = StdRng::seed_from_u64(options.seed ^ (step as u64).wrapping_mul(0x9E37_79B9));
         let cover = data.batch::<B>(options.batch, &mut rng, device);
         let secrets: Vec<Tensor<B, 4>> = (0..config.secrets)

@@ -20,23 +20,53 @@ pub fn load(path: &Path) -> Result<RgbImage> {
     decode(&bytes).with_context(|| format!("{} is not a readable image", path.display()))
 }
 
+/// An image with more pixels than the caller accepts.
+#[derive(Debug)]
+pub struct TooLarge {
+    pub width: u32,
+    pub height: u32,
+    pub max_pixels: u64,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "image is {}x{}, more than the {} pixels we accept",
+            self.width, self.height, self.max_pixels
+        )
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
 /// Decodes image bytes (PNG, JPEG or TIFF, found from the content).
 pub fn decode(bytes: &[u8]) -> Result<RgbImage> {
+    decode_limited(bytes, MAX_PIXELS)
+}
+
+/// [`decode`], refusing images of more than `max_pixels` before decoding them.
+pub fn decode_limited(bytes: &[u8], max_pixels: u64) -> Result<RgbImage> {
     // Reading the size consumes a reader, so the header check and the decode each get one.
     let reader = || -> Result<image::ImageReader<std::io::Cursor<&[u8]>>> {
         let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
             .with_guessed_format()
             .context("cannot guess the image format")?;
         let mut limits = image::Limits::default();
-        limits.max_alloc = Some(MAX_PIXELS * 8);
+        limits.max_alloc = Some(max_pixels * 8);
         reader.limits(limits);
         Ok(reader)
     };
     let (width, height) = reader()?
         .into_dimensions()
         .context("cannot read image size")?;
-    if width as u64 * height as u64 > MAX_PIXELS {
-        bail!("image is {width}x{height}, more than the {MAX_PIXELS} pixels we accept");
+    if width as u64 * height as u64 > max_pixels {
+        return Err(TooLarge {
+            width,
+            height,
+            max_pixels,
+        }
+        .into());
     }
     let decoded = reader()?.decode()?;
     let rgb = decoded.into_rgb8();

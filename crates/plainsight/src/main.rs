@@ -5,6 +5,7 @@ mod font;
 mod images;
 mod model;
 mod plot;
+mod web;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,7 @@ enum Command {
     Eval(commands::eval::EvalArgs),
     Demo(commands::demo::DemoArgs),
     Train(commands::train::TrainArgs),
+    Serve(commands::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Train(args) => commands::train::run(args),
+        Command::Serve(args) => commands::serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

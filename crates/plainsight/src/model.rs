@@ -4,12 +4,31 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use plainsight_core::{CpuBackend, Stego};
+use plainsight_core::{CpuBackend, RgbImage, Stego};
+
+use crate::images;
 
 /// A loaded model and where it came from.
 pub struct LoadedModel {
     pub stego: Stego<CpuBackend>,
     pub name: String,
+}
+
+impl LoadedModel {
+    /// Hides `secrets` in `cover`, resizing each secret to the cover's size and
+    /// filling the slots this model has beyond them with grey.
+    pub fn hide(&self, cover: &RgbImage, secrets: Vec<RgbImage>) -> Result<RgbImage> {
+        let (width, height) = (cover.width(), cover.height());
+        let fitted = secrets
+            .into_iter()
+            .map(|s| match (s.width(), s.height()) == (width, height) {
+                true => s,
+                false => images::resize(&s, width, height),
+            })
+            .collect();
+        let slots = self.stego.fill_unused_slots(cover, fitted)?;
+        Ok(self.stego.hide(cover, &slots)?)
+    }
 }
 
 /// Loads `--model` if given, else the embedded default for `count` secrets.

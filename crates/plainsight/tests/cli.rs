@@ -201,7 +201,7 @@ fn train_writes_checkpoints_and_resumes() {
     for i in 0..4 {
         save(&photo_like(48, 40, i), &d.join(format!("photos/{i}.png")));
     }
-    let train = |steps: &str, resume: bool| {
+    let train_into = |out: &str, steps: &str, extra: &[&str]| {
         let mut args = vec![
             "train",
             "--data",
@@ -209,7 +209,7 @@ fn train_writes_checkpoints_and_resumes() {
             "--val",
             "photos",
             "--out",
-            "run",
+            out,
             "--steps",
             steps,
             "--batch",
@@ -227,10 +227,12 @@ fn train_writes_checkpoints_and_resumes() {
             "--val-crop",
             "32",
         ];
-        if resume {
-            args.push("--resume");
-        }
+        args.extend(extra);
         plainsight(&args, d)
+    };
+    let train = |steps: &str, resume: bool| {
+        let extra: &[&str] = if resume { &["--resume"] } else { &[] };
+        train_into("run", steps, extra)
     };
     let out = train("2", false);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -258,4 +260,16 @@ fn train_writes_checkpoints_and_resumes() {
     save(&photo_like(20, 20, 9), &d.join("c.png"));
     let out = hide(d, "c.png", &["c.png"], "o.png", &["--model", "run"]);
     assert!(out.status.success(), "{}", stderr(&out));
+
+    // Fine-tuning starts from those weights with another β; a layout that does
+    // not match them is refused before any work.
+    let out = train_into("tuned", "2", &["--init", "run", "--beta", "0.5"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let config = fs::read_to_string(d.join("tuned/config.json")).unwrap();
+    assert!(config.contains("0.5"), "{config}");
+    assert_user_error(
+        &train_into("other", "2", &["--init", "default-1"]),
+        "layout",
+    );
+    assert!(!d.join("other").exists());
 }

@@ -79,3 +79,145 @@ pub fn psnr(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
         / a.as_raw().len() as f64;
     10.0 * (255.0f64.powi(2) / mse.max(1e-12)).log10()
 }
+
+/// A child process killed when the test ends, pass or fail.
+pub struct Child(pub std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A running `plainsight serve --port 0 EXTRA…` and the address it bound.
+pub struct Server {
+    pub address: String,
+    _child: Child,
+}
+
+pub fn serve(extra: &[&str]) -> Server {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plainsight"))
+        .args(["serve", "--port", "0"])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("server starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let child = Child(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("server prints its URL");
+    let address = line
+        .trim()
+        .strip_prefix("http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string();
+    Server {
+        address,
+        _child: child,
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection: `(status, body)`.
+pub fn http(address: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    use std::io::{BufRead, Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connects");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(180)))
+        .unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("request head");
+    // A server may answer (413) before reading a large body and close.
+    let _ = stream.write_all(body);
+    let mut reader = std::io::BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("status line");
+    let status = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line {line:?}"));
+    let (mut length, mut chunked) = (None, false);
+    loop {
+        line.clear();
+        reader.read_line(&mut line).expect("header line");
+        let header = line.trim_end().to_ascii_lowercase();
+        if header.is_empty() {
+            break;
+        }
+        if let Some(value) = header.strip_prefix("content-length:") {
+            length = value.trim().parse::<usize>().ok();
+        }
+        chunked |= header.starts_with("transfer-encoding:") && header.contains("chunked");
+    }
+    let mut body = Vec::new();
+    if chunked {
+        loop {
+            line.clear();
+            reader.read_line(&mut line).expect("chunk size");
+            let size = usize::from_str_radix(line.trim().split(';').next().unwrap(), 16)
+                .expect("hex chunk size");
+            let mut chunk = vec![0; size + 2];
+            reader.read_exact(&mut chunk).expect("chunk");
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..size]);
+        }
+    } else if let Some(length) = length {
+        body.resize(length, 0);
+        reader.read_exact(&mut body).expect("body");
+    } else {
+        reader.read_to_end(&mut body).expect("body");
+    }
+    (status, body)
+}
+
+/// `http` with a JSON body and a JSON reply.
+pub fn http_json(
+    address: &str,
+    method: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let (status, reply) = http(address, method, path, body.to_string().as_bytes());
+    let value = serde_json::from_slice(&reply)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&reply)));
+    (status, value)
+}
+
+/// A PNG as a `data:` URL, as the page sends it.
+pub fn data_url(image: &image::RgbImage) -> String {
+    use base64::Engine;
+    let mut png = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    )
+}
+
+/// Decodes a `data:image/png;base64,…` URL.
+pub fn from_data_url(url: &str) -> image::RgbImage {
+    use base64::Engine;
+    let payload = url
+        .strip_prefix("data:image/png;base64,")
+        .unwrap_or_else(|| panic!("not a PNG data URL: {}", &url[..url.len().min(40)]));
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(payload)
+        .expect("base64");
+    image::load_from_memory(&bytes)
+        .expect("PNG decodes")
+        .into_rgb8()
+}

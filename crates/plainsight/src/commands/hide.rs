@@ -46,8 +46,7 @@ pub fn run(args: HideArgs) -> Result<()> {
         secrets.push(images::resize(&secret, cover.width(), cover.height()));
     }
     let model = args.options.load(count)?;
-    let slots = model.stego.fill_unused_slots(&cover, secrets)?;
-    let container = model.stego.hide(&cover, &slots)?;
+    let container = model.hide(&cover, secrets)?;
     images::save_png(&args.out, &container)?;
 
     let (p, s) = (psnr(&cover, &container), ssim(&cover, &container));

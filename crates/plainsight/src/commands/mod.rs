@@ -5,4 +5,5 @@ pub mod eval;
 pub mod hide;
 mod model_args;
 pub mod reveal;
+pub mod serve;
 pub mod train;

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use plainsight_core::eval::{make_pairs, EvalReport};
 use plainsight_core::train::{
-    train, Checkpoint, CodeOptions, CropSampler, StepLoss, TrainObserver, TrainOptions,
+    train, Checkpoint, CodeOptions, CropSampler, Start, StepLoss, TrainObserver, TrainOptions,
 };
 use plainsight_core::{Architecture, StegoConfig};
 
@@ -85,8 +85,12 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 128)]
     val_crop: usize,
     /// Continue from OUT/checkpoint
-    #[arg(long)]
+    #[arg(long, conflicts_with = "init")]
     resume: bool,
+    /// Start from the weights of this model (embedded name or folder) with a new
+    /// optimiser and schedule; its layout must match the options given here
+    #[arg(long, value_name = "MODEL")]
+    init: Option<String>,
     /// Where to train
     #[arg(long, value_enum, default_value_t = Device::Cpu)]
     device: Device,
@@ -138,8 +142,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
             code
         }),
     };
-    let resume = if args.resume {
-        Some(read_checkpoint(&args.out.join("checkpoint"), &config)?)
+    let start = if args.resume {
+        Start::Resume(read_checkpoint(&args.out.join("checkpoint"), &config)?)
     } else {
         if args.out.join("checkpoint").exists() {
             bail!(
@@ -147,7 +151,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 args.out.display()
             );
         }
-        None
+        match &args.init {
+            Some(spec) => Start::From(initial_weights(spec, &config)?),
+            None => Start::Fresh,
+        }
     };
 
     if args.device == Device::Cuda && !cfg!(feature = "cuda") {
@@ -174,7 +181,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
     };
     fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let start_step = resume.as_ref().map_or(0, |c| c.step);
+    let start_step = match &start {
+        Start::Resume(c) => c.step,
+        _ => 0,
+    };
     let mut observer = FileObserver::new(&args.out, options.clone(), start_step)?;
     eprintln!(
         "training {} secret(s), {} steps of batch {} on {}x{} crops",
@@ -188,7 +198,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 &options,
                 &sampler,
                 &validation,
-                resume,
+                start,
                 &mut observer,
                 &device,
             )?;
@@ -198,7 +208,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             &options,
             &sampler,
             &validation,
-            resume,
+            start,
             &mut observer,
         )?,
     }
@@ -213,13 +223,13 @@ fn train_cuda(
     options: &TrainOptions,
     sampler: &CropSampler,
     validation: &[plainsight_core::eval::Pair],
-    resume: Option<Checkpoint>,
+    start: Start,
     observer: &mut FileObserver,
 ) -> Result<()> {
     let device = plainsight_core::backend::CudaDevice::default();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         train::<plainsight_core::backend::CudaTrainBackend>(
-            config, options, sampler, validation, resume, observer, &device,
+            config, options, sampler, validation, start, observer, &device,
         )
     }));
     match result {
@@ -234,10 +244,26 @@ fn train_cuda(
     _: &TrainOptions,
     _: &CropSampler,
     _: &[plainsight_core::eval::Pair],
-    _: Option<Checkpoint>,
+    _: Start,
     _: &mut FileObserver,
 ) -> Result<()> {
     bail!("this plainsight was built without GPU support; rebuild with `--features cuda`")
+}
+
+/// Full-precision weights of `spec`, checked against the layout being trained.
+fn initial_weights(spec: &str, config: &StegoConfig) -> Result<Vec<u8>> {
+    let model = crate::model::load(Some(spec), 1)?;
+    let theirs = model.stego.config();
+    if theirs.secrets != config.secrets || theirs.architecture != config.architecture {
+        bail!(
+            "--init {spec}: that model has {} secret(s) and layout {:?}, but this run asks for {} and {:?}",
+            theirs.secrets,
+            theirs.architecture,
+            config.secrets,
+            config.architecture
+        );
+    }
+    Ok(model.stego.weight_bytes())
 }
 
 fn read_checkpoint(dir: &Path, config: &StegoConfig) -> Result<Checkpoint> {

@@ -1,0 +1,205 @@
+//! The HTTP API of `plainsight serve`, against the real binary.
+
+mod util;
+
+use serde_json::json;
+use util::{data_url, from_data_url, http, http_json, photo_like, psnr, serve};
+
+#[test]
+fn hide_then_reveal_through_the_api() {
+    let server = serve(&[]);
+    let cover = photo_like(96, 80, 1);
+    let secret = photo_like(96, 80, 5);
+    let (status, reply) = http_json(
+        &server.address,
+        "POST",
+        "/api/hide",
+        &json!({ "cover": data_url(&cover), "secrets": [data_url(&secret)] }),
+    );
+    assert_eq!(status, 200, "{reply}");
+    let container = from_data_url(reply["container"].as_str().unwrap());
+    assert_eq!(container.dimensions(), (96, 80));
+    let measured = psnr(&cover, &container);
+    let reported = reply["container_psnr"].as_f64().unwrap();
+    assert!(
+        (measured - reported).abs() < 0.01,
+        "{measured} vs {reported}"
+    );
+    assert!(measured > 25.0, "container PSNR {measured}");
+    let difference = from_data_url(reply["difference"].as_str().unwrap());
+    assert_eq!(difference.dimensions(), (96, 80));
+    assert_eq!(reply["model"], "default-1");
+
+    // The container travels back as the page sends it: a PNG data URL.
+    let (status, reply) = http_json(
+        &server.address,
+        "POST",
+        "/api/reveal",
+        &json!({ "container": data_url(&container), "count": 1 }),
+    );
+    assert_eq!(status, 200, "{reply}");
+    let revealed = reply["revealed"].as_array().unwrap();
+    assert_eq!(revealed.len(), 1);
+    let revealed = from_data_url(revealed[0].as_str().unwrap());
+    let quality = psnr(&secret, &revealed);
+    assert!(quality > 25.0, "revealed PSNR {quality}");
+}
+
+#[test]
+fn two_secrets_use_the_three_secret_model_and_reveal_two() {
+    let server = serve(&[]);
+    let cover = photo_like(64, 64, 2);
+    let secrets = [photo_like(64, 64, 3), photo_like(64, 64, 4)];
+    let (status, reply) = http_json(
+        &server.address,
+        "POST",
+        "/api/hide",
+        &json!({ "cover": data_url(&cover), "secrets": [data_url(&secrets[0]), data_url(&secrets[1])] }),
+    );
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["model"], "default-3");
+    let (status, reply) = http_json(
+        &server.address,
+        "POST",
+        "/api/reveal",
+        &json!({ "container": reply["container"], "count": 2 }),
+    );
+    assert_eq!(status, 200, "{reply}");
+    let revealed = reply["revealed"].as_array().unwrap();
+    assert_eq!(revealed.len(), 2);
+    for (url, secret) in revealed.iter().zip(&secrets) {
+        let quality = psnr(secret, &from_data_url(url.as_str().unwrap()));
+        assert!(quality > 22.0, "revealed PSNR {quality}");
+    }
+}
+
+#[test]
+fn bad_requests_get_clear_errors_and_the_server_keeps_serving() {
+    let server = serve(&["--max-megapixels", "0.005", "--max-request-mb", "1"]);
+    let address = &server.address;
+    let small = data_url(&photo_like(32, 32, 1));
+    let large = data_url(&photo_like(100, 100, 1)); // 10 000 px > 5 000
+    let cases: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
+        ("POST", "/api/hide", b"not json".to_vec(), 400, "JSON"),
+        (
+            "POST",
+            "/api/hide",
+            json!({ "cover": "bm90IGFuIGltYWdl", "secrets": [small] })
+                .to_string()
+                .into_bytes(),
+            400,
+            "cover: not a PNG, JPEG or TIFF",
+        ),
+        (
+            "POST",
+            "/api/hide",
+            json!({ "cover": small, "secrets": ["%%%"] })
+                .to_string()
+                .into_bytes(),
+            400,
+            "secret 1: not base64",
+        ),
+        (
+            "POST",
+            "/api/hide",
+            json!({ "cover": small, "secrets": [] })
+                .to_string()
+                .into_bytes(),
+            400,
+            "1 to 3 pictures",
+        ),
+        (
+            "POST",
+            "/api/hide",
+            json!({ "cover": small, "secrets": [small, small, small, small] })
+                .to_string()
+                .into_bytes(),
+            400,
+            "not 4",
+        ),
+        (
+            "POST",
+            "/api/hide",
+            json!({ "cover": large, "secrets": [small] })
+                .to_string()
+                .into_bytes(),
+            413,
+            "more than the 5000 pixels",
+        ),
+        (
+            "POST",
+            "/api/reveal",
+            json!({ "container": small, "count": 0 })
+                .to_string()
+                .into_bytes(),
+            400,
+            "not 0",
+        ),
+        (
+            "POST",
+            "/api/reveal",
+            json!({ "container": small, "count": 2, "extra": 1 })
+                .to_string()
+                .into_bytes(),
+            400,
+            "unknown field",
+        ),
+        ("POST", "/api/reveal", vec![b'x'; 2_000_000], 413, "1 MB"),
+        ("GET", "/api/hide", Vec::new(), 405, "not allowed"),
+        ("GET", "/nowhere", Vec::new(), 404, "nothing at /nowhere"),
+    ];
+    for (method, path, body, want_status, needle) in cases {
+        let (status, reply) = http(address, method, path, &body);
+        let reply = String::from_utf8_lossy(&reply);
+        assert_eq!(status, want_status, "{method} {path}: {reply}");
+        let message: serde_json::Value = serde_json::from_str(&reply).expect("JSON error");
+        let message = message["error"].as_str().expect("error field");
+        assert!(message.contains(needle), "'{needle}' not in '{message}'");
+    }
+    // Still serving, and still hiding.
+    let (status, reply) = http_json(
+        address,
+        "POST",
+        "/api/hide",
+        &json!({ "cover": small, "secrets": [small] }),
+    );
+    assert_eq!(status, 200, "{reply}");
+}
+
+#[test]
+fn concurrent_requests_share_one_model() {
+    let server = serve(&["--workers", "4"]);
+    let body = json!({
+        "cover": data_url(&photo_like(64, 48, 7)),
+        "secrets": [data_url(&photo_like(64, 48, 8))],
+    });
+    let containers: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    let (status, reply) = http_json(&server.address, "POST", "/api/hide", &body);
+                    assert_eq!(status, 200, "{reply}");
+                    reply["container"].as_str().unwrap().to_string()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(containers.windows(2).all(|w| w[0] == w[1]));
+}
+
+#[test]
+fn the_page_is_self_contained() {
+    let server = serve(&[]);
+    let (status, page) = http(&server.address, "GET", "/", b"");
+    assert_eq!(status, 200);
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("<title>plainsight"));
+    for external in ["src=\"http", "href=\"http", "url(http", "@import", "//cdn"] {
+        assert!(!page.contains(external), "page loads {external}…");
+    }
+    let (status, info) = http_json(&server.address, "GET", "/api/info", &json!(null));
+    assert_eq!(status, 200);
+    assert_eq!(info["max_secrets"], 3);
+    assert_eq!(info["models"], json!(["default-1", "default-3"]));
+}
