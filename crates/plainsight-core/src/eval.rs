@@ -8,6 +8,31 @@ use crate::metrics::{psnr, ssim};
 use crate::pixels::RgbImage;
 use crate::stego::Stego;
 
+/// Anything that hides secrets in a cover and reveals them: the networks
+/// ([`Stego`]) or a baseline ([`crate::lsb::Lsb`]).
+pub trait Hider {
+    /// Secrets per container.
+    fn secrets(&self) -> usize;
+    /// Hides exactly [`Hider::secrets`] secrets, each the cover's size.
+    fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage>;
+    /// Reveals the first `count` secrets.
+    fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>>;
+}
+
+impl<B: Backend> Hider for Stego<B> {
+    fn secrets(&self) -> usize {
+        Stego::secrets(self)
+    }
+
+    fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
+        Stego::hide(self, cover, secrets)
+    }
+
+    fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
+        Stego::reveal(self, container, count)
+    }
+}
+
 /// One cover and the secrets hidden in it, all the same size.
 #[derive(Debug, Clone)]
 pub struct Pair {
@@ -56,7 +81,7 @@ pub struct PairResult {
 }
 
 /// Hides, rounds to 8 bits (the container is already 8-bit), reveals, measures.
-pub fn run_pair<B: Backend>(stego: &Stego<B>, pair: &Pair) -> Result<PairResult> {
+pub fn run_pair(stego: &(impl Hider + ?Sized), pair: &Pair) -> Result<PairResult> {
     let container = stego.hide(&pair.cover, &pair.secrets)?;
     let revealed = stego.reveal(&container, pair.secrets.len())?;
     let revealed_psnr = pair
@@ -82,7 +107,7 @@ pub fn run_pair<B: Backend>(stego: &Stego<B>, pair: &Pair) -> Result<PairResult>
 }
 
 /// Measures `stego` on every pair. `pairs` must not be empty.
-pub fn evaluate<B: Backend>(stego: &Stego<B>, pairs: &[Pair]) -> Result<EvalReport> {
+pub fn evaluate(stego: &(impl Hider + ?Sized), pairs: &[Pair]) -> Result<EvalReport> {
     let mut results = Vec::with_capacity(pairs.len());
     for pair in pairs {
         results.push(run_pair(stego, pair)?);

@@ -27,6 +27,7 @@ pub mod error;
 pub mod eval;
 pub mod linear_code;
 pub mod loss;
+pub mod lsb;
 pub mod metrics;
 pub mod model;
 pub mod nets;

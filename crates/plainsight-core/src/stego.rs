@@ -212,7 +212,7 @@ impl<B: Backend> Stego<B> {
     }
 }
 
-fn check_same_size(expected: &RgbImage, got: &RgbImage) -> Result<()> {
+pub(crate) fn check_same_size(expected: &RgbImage, got: &RgbImage) -> Result<()> {
     if (expected.width(), expected.height()) != (got.width(), got.height()) {
         return Err(Error::SizeMismatch {
             expected_width: expected.width(),

@@ -176,6 +176,26 @@ fn eval_reports_json() {
     assert!(container["worst"].as_f64().unwrap() <= container["mean"].as_f64().unwrap());
     let empty = plainsight(&["eval", "--data", "nowhere"], d);
     assert_user_error(&empty, "not a folder");
+
+    // The LSB baseline: more bits for the secret, a worse container and a better secret.
+    let lsb = |bits: &str| -> serde_json::Value {
+        let method = format!("lsb:{bits}");
+        let args = [
+            "eval", "--data", "photos", "--crop", "64", "--json", "--method", &method,
+        ];
+        let out = plainsight(&args, d);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(json["model"], method);
+        json["report"].clone()
+    };
+    let (two, four) = (lsb("2"), lsb("4"));
+    let mean = |r: &serde_json::Value, k: &str| r[k]["mean"].as_f64().unwrap();
+    assert!(mean(&two, "container_psnr") > mean(&four, "container_psnr") + 5.0);
+    assert!(mean(&two, "revealed_psnr") + 5.0 < mean(&four, "revealed_psnr"));
+    let bad = plainsight(&["eval", "--data", "photos", "--method", "lsb:9"], d);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("lsb:K"), "{}", stderr(&bad));
 }
 
 #[test]

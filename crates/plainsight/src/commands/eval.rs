@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
-use plainsight_core::eval::{make_pairs, run_pair, summarise, EvalReport, Pair};
+use plainsight_core::eval::{make_pairs, run_pair, summarise, EvalReport, Hider, Pair};
+use plainsight_core::lsb::Lsb;
 
 use crate::images;
 use crate::model;
@@ -24,6 +25,10 @@ pub struct EvalArgs {
     /// Embedded model name or a folder from `plainsight train`
     #[arg(long)]
     model: Option<String>,
+    /// What hides: `net` (the model) or `lsb:K`, the classical baseline that puts
+    /// each secret's top K bits in the cover's low bits
+    #[arg(long, default_value = "net", value_parser = parse_method, conflicts_with = "model")]
+    method: MethodChoice,
     /// Side of the centre crop taken from every photo
     #[arg(long, default_value_t = 256, conflicts_with = "full")]
     crop: usize,
@@ -42,7 +47,12 @@ pub fn run(args: EvalArgs) -> Result<()> {
     if args.secrets == 0 || args.secrets > plainsight_core::MAX_SECRETS {
         bail!("--secrets must be 1 to {}", plainsight_core::MAX_SECRETS);
     }
-    let model = model::load(args.model.as_deref(), args.secrets)?;
+    let method = match args.method {
+        MethodChoice::Net => {
+            Method::Net(Box::new(model::load(args.model.as_deref(), args.secrets)?))
+        }
+        MethodChoice::Lsb(bits) => Method::Lsb(Lsb::new(bits, args.secrets)?, bits),
+    };
     let photos = images::load_photos(&args.data)?;
     let crop = (!args.full).then_some(args.crop);
     let mut pairs = make_pairs(&photos, args.secrets, crop);
@@ -60,12 +70,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let mut results = Vec::with_capacity(pairs.len());
     for (i, pair) in pairs.iter().enumerate() {
         let pair = Pair {
-            secrets: model
-                .stego
-                .fill_unused_slots(&pair.cover, pair.secrets.clone())?,
+            secrets: method.slots(pair)?,
             cover: pair.cover.clone(),
         };
-        let mut result = run_pair(&model.stego, &pair)?;
+        let mut result = run_pair(method.hider(), &pair)?;
         result.revealed_psnr.truncate(args.secrets);
         result.revealed_ssim.truncate(args.secrets);
         eprint!("\revaluated {}/{}", i + 1, pairs.len());
@@ -75,14 +83,62 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let report = summarise(&results, args.secrets);
     if args.json {
         let json = serde_json::json!({
-            "model": model.name, "data": args.data,
+            "model": method.name(), "data": args.data,
             "crop": crop, "report": report,
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        print_table(&model.name, &args, &report);
+        print_table(&method.name(), &args, &report);
     }
     Ok(())
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum MethodChoice {
+    Net,
+    Lsb(u32),
+}
+
+fn parse_method(text: &str) -> std::result::Result<MethodChoice, String> {
+    if text == "net" {
+        return Ok(MethodChoice::Net);
+    }
+    text.strip_prefix("lsb:")
+        .and_then(|bits| bits.parse().ok())
+        .filter(|bits| (1..=8).contains(bits))
+        .map(MethodChoice::Lsb)
+        .ok_or_else(|| format!("expected `net` or `lsb:K` with K from 1 to 8, got `{text}`"))
+}
+
+enum Method {
+    Net(Box<model::LoadedModel>),
+    Lsb(Lsb, u32),
+}
+
+impl Method {
+    fn hider(&self) -> &dyn Hider {
+        match self {
+            Method::Net(model) => &model.stego,
+            Method::Lsb(lsb, _) => lsb,
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Method::Net(model) => model.name.clone(),
+            Method::Lsb(_, bits) => format!("lsb:{bits}"),
+        }
+    }
+
+    /// The pair's secrets, plus grey ones for a model that carries more.
+    fn slots(&self, pair: &Pair) -> Result<Vec<plainsight_core::RgbImage>> {
+        Ok(match self {
+            Method::Net(model) => model
+                .stego
+                .fill_unused_slots(&pair.cover, pair.secrets.clone())?,
+            Method::Lsb(..) => pair.secrets.clone(),
+        })
+    }
 }
 
 fn print_table(model: &str, args: &EvalArgs, r: &EvalReport) {
