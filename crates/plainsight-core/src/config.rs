@@ -60,6 +60,16 @@ impl Architecture {
         }
     }
 
+    /// How far (in pixels) a revealed pixel can see into the container.
+    pub fn reveal_radius(&self) -> usize {
+        match self {
+            // depth 3×3 layers at 1/factor scale, plus the block itself.
+            Architecture::Unshuffle { factor, depth, .. } => depth * factor + factor,
+            // 5 reveal layers, widest kernel 5×5 (radius 2).
+            Architecture::Baluja { .. } => 5 * 2,
+        }
+    }
+
     /// How far (in pixels) an output pixel of hide followed by reveal can see.
     /// Tiles overlap by at least this much so tiling changes nothing.
     pub fn receptive_radius(&self) -> usize {

@@ -25,6 +25,7 @@ pub mod channel;
 pub mod config;
 pub mod error;
 pub mod eval;
+pub mod inspect;
 pub mod linear_code;
 pub mod loss;
 pub mod lsb;

@@ -88,6 +88,14 @@ impl<B: Backend> StegoNet<B> {
         self.hide.forward(cover, secrets, prepared).clamp(0.0, 1.0)
     }
 
+    /// The features the preparation network of secret `index` extracts.
+    ///
+    /// # Shapes
+    /// `[batch, 3, H, W]` → see [`PrepNet::forward`]
+    pub fn prepare(&self, index: usize, secret: Tensor<B, 4>) -> Tensor<B, 4> {
+        self.preps[index].forward(secret)
+    }
+
     /// Reveals the first `count` secrets from a container.
     ///
     /// # Shapes

@@ -1,8 +1,10 @@
 //! `plainsight`: hide one to three photos inside a cover photo, and reveal them.
 
+mod colormap;
 mod commands;
 mod font;
 mod images;
+mod inspection;
 mod model;
 mod plot;
 mod web;
@@ -25,6 +27,7 @@ struct Cli {
 enum Command {
     Hide(commands::hide::HideArgs),
     Reveal(commands::reveal::RevealArgs),
+    Inspect(commands::inspect::InspectArgs),
     Eval(commands::eval::EvalArgs),
     Demo(commands::demo::DemoArgs),
     Train(commands::train::TrainArgs),
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Hide(args) => commands::hide::run(args),
         Command::Reveal(args) => commands::reveal::run(args),
+        Command::Inspect(args) => commands::inspect::run(args),
         Command::Eval(args) => commands::eval::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Train(args) => commands::train::run(args),

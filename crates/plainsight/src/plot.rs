@@ -2,6 +2,7 @@
 
 use plainsight_core::RgbImage;
 
+use crate::colormap::Colormap;
 use crate::font::{draw_text, line_height, text_width};
 use crate::images::resize;
 
@@ -55,10 +56,89 @@ pub fn loss_curve(losses: &[(usize, f64)], width: usize, height: usize) -> RgbIm
     canvas.image
 }
 
-/// One labelled picture in the results grid.
+/// One labelled picture in a figure, with a colour bar when it shows a scalar field.
 pub struct Panel {
     pub label: String,
     pub image: RgbImage,
+    pub bar: Option<ColourBar>,
+}
+
+/// What the colours of a panel mean: the map and the values at its two ends.
+pub struct ColourBar {
+    pub map: Colormap,
+    pub low: String,
+    pub high: String,
+}
+
+impl Panel {
+    pub fn new(label: impl Into<String>, image: RgbImage) -> Self {
+        Panel {
+            label: label.into(),
+            image,
+            bar: None,
+        }
+    }
+
+    pub fn with_bar(mut self, map: Colormap, low: String, high: String) -> Self {
+        self.bar = Some(ColourBar { map, low, high });
+        self
+    }
+}
+
+/// Panels in rows of `columns`, each fitted (aspect kept) into a `side`×`side` box,
+/// with its label above and its colour bar, if any, below. `smooth` says per panel
+/// whether to resample smoothly (photos) or keep pixels square (maps).
+pub fn board(panels: &[(Panel, bool)], columns: usize, side: usize) -> RgbImage {
+    let (gap, label) = (12, line_height(2) + 6);
+    let bar = 8 + 4 + line_height(2) + 4;
+    let cell = (side + gap, label + side + bar + gap);
+    let rows = panels.len().div_ceil(columns.max(1));
+    let columns = columns.min(panels.len()).max(1);
+    let mut canvas = Canvas::new(gap + columns * cell.0, gap + rows * cell.1);
+    for (i, (panel, smooth)) in panels.iter().enumerate() {
+        let (x, y) = (gap + (i % columns) * cell.0, gap + (i / columns) * cell.1);
+        canvas.text(x, y, &panel.label, 2, INK);
+        let (w, h) = (panel.image.width(), panel.image.height());
+        let scale = side as f64 / w.max(h) as f64;
+        let (fw, fh) = (
+            ((w as f64 * scale).round() as usize).max(1),
+            ((h as f64 * scale).round() as usize).max(1),
+        );
+        let fitted = if *smooth {
+            resize(&panel.image, fw, fh)
+        } else {
+            nearest(&panel.image, fw, fh)
+        };
+        canvas.image.paste(&fitted, x, y + label);
+        if let Some(colours) = &panel.bar {
+            let top = y + label + fh + 4;
+            canvas.image.paste(&colours.map.bar(fw, 8), x, top);
+            canvas.text(x, top + 12, &colours.low, 2, INK);
+            let right = x + fw;
+            let width = text_width(&colours.high, 2);
+            canvas.text(
+                right.saturating_sub(width).max(x),
+                top + 12,
+                &colours.high,
+                2,
+                INK,
+            );
+        }
+    }
+    canvas.image
+}
+
+/// Nearest-neighbour resampling: every source pixel stays a crisp square.
+fn nearest(image: &RgbImage, width: usize, height: usize) -> RgbImage {
+    let mut out = RgbImage::filled(width, height, WHITE).expect("non-empty");
+    for y in 0..height {
+        for x in 0..width {
+            let sx = (x * image.width() / width).min(image.width() - 1);
+            let sy = (y * image.height() / height).min(image.height() - 1);
+            out.set_pixel(x, y, image.pixel(sx, sy));
+        }
+    }
+    out
 }
 
 /// Rows of labelled panels, each scaled to `panel_height` pixels high.

@@ -79,6 +79,25 @@ fn hide_download_and_reveal_in_a_real_browser() {
     assert!(quality > 24.0, "revealed PSNR {quality}");
     browser.screenshot("web-reveal.png");
 
+    // Look inside the same container, with its cover and secret.
+    browser.click("#tab-inspect");
+    browser.send_file("#inspect-container-input", &container_path);
+    browser.send_file("#inspect-cover-input", &cover_path);
+    browser.send_file("#inspect-secrets-input", &secret_path);
+    browser.wait_for("return !document.getElementById('inspect-button').disabled || null");
+    browser.click("#inspect-button");
+    let figure = browser.wait_for(
+        "const img = document.getElementById('inspect-figure'); \
+         return img.src.startsWith('data:image/png') ? img.src : null",
+    );
+    assert_eq!(from_data_url(figure.as_str().unwrap()).width(), 1084);
+    let metrics = browser.script("return document.getElementById('inspect-metrics').textContent");
+    assert!(
+        metrics.as_str().unwrap().contains("depends on"),
+        "{metrics}"
+    );
+    browser.screenshot("web-inspect.png");
+
     // Phone width: nothing sticks out sideways.
     browser.command(
         "POST",

@@ -293,3 +293,88 @@ fn train_writes_checkpoints_and_resumes() {
     );
     assert!(!d.join("other").exists());
 }
+
+#[test]
+fn inspect_draws_the_figure_and_its_numbers_respond() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    save(&photo_like(64, 64, 1), &d.join("cover.png"));
+    save(&photo_like(64, 64, 6), &d.join("secret.png"));
+    let out = hide(d, "cover.png", &["secret.png"], "c.png", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let inspect = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["inspect", "--json"];
+        all.extend(args);
+        let out = plainsight(&all, d);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap()
+    };
+
+    let full = inspect(&[
+        "--stego",
+        "c.png",
+        "--cover",
+        "cover.png",
+        "--secret",
+        "secret.png",
+        "--at",
+        "20,30",
+        "--out",
+        "full.png",
+    ]);
+    // 13 panels (container, revealed, 3 residual channels, |residual|, spectrum,
+    // error, sensitivity, 4 features) in rows of 4 boxes of 256 px plus labels and bars.
+    assert_eq!(load(&d.join("full.png")).dimensions(), (1084, 1268));
+    let rms = full["residual"]["rms_per_channel"].as_array().unwrap();
+    assert!(rms.iter().all(|v| v.as_f64().unwrap() > 0.1), "{rms:?}");
+    let bands = full["residual"]["bands_cycles_per_pixel"]
+        .as_array()
+        .unwrap();
+    for c in 0..3 {
+        let total: f64 = bands.iter().map(|b| b["share"][c].as_f64().unwrap()).sum();
+        assert!(
+            (total - 1.0).abs() < 1e-6,
+            "channel {c} shares sum to {total}"
+        );
+    }
+    let revealed = &full["revealed"][0];
+    assert!(revealed["psnr"].as_f64().unwrap() > 25.0, "{revealed}");
+    let sensitivity = &revealed["sensitivity"];
+    assert!(
+        sensitivity["radius_90"].as_u64().unwrap() <= 24,
+        "{sensitivity}"
+    );
+    let near = sensitivity["share_within"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["radius"] == 8)
+        .unwrap();
+    assert!(near["share"].as_f64().unwrap() > 0.8, "{sensitivity}");
+
+    // The cover as its own container: no residual at all.
+    let none = inspect(&[
+        "--stego",
+        "cover.png",
+        "--cover",
+        "cover.png",
+        "--out",
+        "same.png",
+    ]);
+    let rms = none["residual"]["rms_per_channel"].as_array().unwrap();
+    assert!(rms.iter().all(|v| v.as_f64().unwrap() == 0.0), "{rms:?}");
+
+    // The container alone: what can be estimated without references.
+    let alone = inspect(&["--stego", "c.png", "--out", "alone.png"]);
+    assert!(alone["residual"].is_null());
+    assert!(alone["revealed"][0]["psnr"].is_null());
+    assert_eq!(load(&d.join("alone.png")).dimensions(), (1084, 640));
+
+    let outside = plainsight(
+        &[
+            "inspect", "--stego", "c.png", "--at", "64,0", "--out", "x.png",
+        ],
+        d,
+    );
+    assert_user_error(&outside, "outside");
+}

@@ -46,6 +46,43 @@ fn hide_then_reveal_through_the_api() {
 }
 
 #[test]
+fn inspect_returns_the_figure_and_numbers() {
+    let server = serve(&[]);
+    let cover = photo_like(64, 48, 3);
+    let secret = photo_like(64, 48, 9);
+    let (_, hidden) = http_json(
+        &server.address,
+        "POST",
+        "/api/hide",
+        &json!({ "cover": data_url(&cover), "secrets": [data_url(&secret)] }),
+    );
+    let (status, reply) = http_json(
+        &server.address,
+        "POST",
+        "/api/inspect",
+        &json!({ "container": hidden["container"], "cover": data_url(&cover),
+                 "secrets": [data_url(&secret)], "at": [10, 40] }),
+    );
+    assert_eq!(status, 200, "{reply}");
+    let figure = from_data_url(reply["figure"].as_str().unwrap());
+    assert_eq!(figure.width(), 1084);
+    assert_eq!(reply["report"]["at"], json!([10, 40]));
+    assert!(reply["report"]["revealed"][0]["psnr"].as_f64().unwrap() > 25.0);
+
+    let (status, reply) = http_json(
+        &server.address,
+        "POST",
+        "/api/inspect",
+        &json!({ "container": hidden["container"], "cover": data_url(&photo_like(32, 32, 1)) }),
+    );
+    assert_eq!(status, 400, "{reply}");
+    assert!(
+        reply["error"].as_str().unwrap().contains("cover is 32x32"),
+        "{reply}"
+    );
+}
+
+#[test]
 fn two_secrets_use_the_three_secret_model_and_reveal_two() {
     let server = serve(&[]);
     let cover = photo_like(64, 64, 2);

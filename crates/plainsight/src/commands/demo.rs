@@ -46,30 +46,18 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let revealed = &result.revealed[0];
 
     let panels = vec![
-        Panel {
-            label: "cover".into(),
-            image: cover.clone(),
-        },
-        Panel {
-            label: "secret".into(),
-            image: secret.clone(),
-        },
-        Panel {
-            label: "container".into(),
-            image: result.container.clone(),
-        },
-        Panel {
-            label: "revealed".into(),
-            image: revealed.clone(),
-        },
-        Panel {
-            label: "|container-cover| x10".into(),
-            image: amplified_difference(&result.container, &cover, 10.0),
-        },
-        Panel {
-            label: "|revealed-secret| x10".into(),
-            image: amplified_difference(revealed, &secret, 10.0),
-        },
+        Panel::new("cover", cover.clone()),
+        Panel::new("secret", secret.clone()),
+        Panel::new("container", result.container.clone()),
+        Panel::new("revealed", revealed.clone()),
+        Panel::new(
+            "|container-cover| x10",
+            amplified_difference(&result.container, &cover, 10.0),
+        ),
+        Panel::new(
+            "|revealed-secret| x10",
+            amplified_difference(revealed, &secret, 10.0),
+        ),
     ];
     let figure = grid(&[panels], 256);
     images::save_png(&args.out.join("container.png"), &result.container)?;

@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod eval;
 pub mod hide;
+pub mod inspect;
 mod model_args;
 pub mod reveal;
 pub mod serve;

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::Limits;
 use crate::images;
+use crate::inspection;
 use crate::model::{self, LoadedModel};
 use crate::plot;
 
@@ -106,6 +107,17 @@ struct RevealRequest {
     count: usize,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InspectRequest {
+    container: String,
+    cover: Option<String>,
+    #[serde(default)]
+    secrets: Vec<String>,
+    count: Option<usize>,
+    at: Option<(usize, usize)>,
+}
+
 fn one() -> usize {
     1
 }
@@ -153,6 +165,47 @@ pub fn reveal(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, Api
         "width": container.width(),
         "height": container.height(),
         "revealed": revealed,
+    }))
+}
+
+/// The "look inside" figure and its numbers (as `plainsight inspect --json`).
+pub fn inspect(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, ApiError> {
+    let request: InspectRequest = parse(body)?;
+    let count = request.count.unwrap_or(request.secrets.len().max(1));
+    if request.secrets.len() > count {
+        return Err(ApiError::bad(format!(
+            "{} secrets given but only {count} to reveal",
+            request.secrets.len()
+        )));
+    }
+    let model = models.for_count(count)?;
+    let container = image_field("container", &request.container, limits)?;
+    let cover = request
+        .cover
+        .as_deref()
+        .map(|c| image_field("cover", c, limits))
+        .transpose()?;
+    let secrets = request
+        .secrets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| image_field(&format!("secret {}", i + 1), s, limits))
+        .collect::<Result<Vec<_>, _>>()?;
+    let inspection = inspection::inspect(
+        model,
+        inspection::Request {
+            container: &container,
+            cover: cover.as_ref(),
+            secrets,
+            count,
+            at: request.at,
+        },
+    )
+    // What fails here is the request's fault: sizes that differ, a point outside.
+    .map_err(|e| ApiError::bad(format!("{e:#}")))?;
+    Ok(json!({
+        "figure": data_url(&inspection.figure)?,
+        "report": inspection.report,
     }))
 }
 

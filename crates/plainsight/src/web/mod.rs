@@ -155,9 +155,13 @@ impl App {
             (Method::Post, "/api/reveal") => {
                 self.api(|| api::reveal(&self.models, self.limits, body))
             }
-            (_, "/" | "/index.html" | "/api/info" | "/api/hide" | "/api/reveal") => {
-                Reply::error(405, format!("{method} is not allowed on {path}"))
+            (Method::Post, "/api/inspect") => {
+                self.api(|| api::inspect(&self.models, self.limits, body))
             }
+            (
+                _,
+                "/" | "/index.html" | "/api/info" | "/api/hide" | "/api/reveal" | "/api/inspect",
+            ) => Reply::error(405, format!("{method} is not allowed on {path}")),
             _ => Reply::error(404, format!("nothing at {path}")),
         }
     }
