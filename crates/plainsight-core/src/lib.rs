@@ -26,6 +26,7 @@ pub mod config;
 pub mod error;
 pub mod eval;
 pub mod inspect;
+pub mod keys;
 pub mod linear_code;
 pub mod loss;
 pub mod lsb;

@@ -4,6 +4,7 @@
 
 use anyhow::{Context, Result};
 use plainsight_core::inspect::{self, Map, Sensitivity};
+use plainsight_core::keys::Key;
 use plainsight_core::metrics::{psnr, ssim};
 use plainsight_core::{CpuTrainBackend, RgbImage, Stego};
 use serde_json::{json, Value};
@@ -30,6 +31,8 @@ pub struct Request<'a> {
     pub count: usize,
     /// The revealed pixel whose sensitivity is mapped; the centre if `None`.
     pub at: Option<(usize, usize)>,
+    /// The key the secrets were hidden with, if any.
+    pub key: Option<&'a Key>,
 }
 
 /// The figure and the numbers behind it.
@@ -59,7 +62,7 @@ pub fn inspect(model: &LoadedModel, request: Request) -> Result<Inspection> {
         .into_iter()
         .map(|s| images::resize(&s, w, h))
         .collect();
-    let revealed = model.stego.reveal(container, request.count)?;
+    let revealed = model.reveal(container, request.count, request.key)?;
     // Gradients need the autodiff backend: the same weights, loaded once more.
     let differentiable = Stego::<CpuTrainBackend>::from_bytes(
         &model.stego.config().to_json(),
@@ -119,6 +122,11 @@ pub fn inspect(model: &LoadedModel, request: Request) -> Result<Inspection> {
         Some(secret) => ("secret 1", secret),
         None => ("revealed 1", &revealed[0]),
     };
+    // The preparation network sees the secret as hidden: scrambled when keyed.
+    let secret = &match request.key {
+        Some(key) => key.scramble(secret, 0),
+        None => secret.clone(),
+    };
     let features = inspect::prep_features(
         model.stego.net(),
         0,
@@ -143,6 +151,7 @@ pub fn inspect(model: &LoadedModel, request: Request) -> Result<Inspection> {
         "residual": residual_report,
         "revealed": revealed_report,
         "prep_features_of": features_of,
+        "keyed": request.key.is_some(),
     });
     Ok(Inspection {
         figure: board(&panels, 4, SIDE),

@@ -4,6 +4,7 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use plainsight_core::keys::Key;
 use plainsight_core::{CpuBackend, RgbImage, Stego};
 
 use crate::images;
@@ -15,9 +16,15 @@ pub struct LoadedModel {
 }
 
 impl LoadedModel {
-    /// Hides `secrets` in `cover`, resizing each secret to the cover's size and
-    /// filling the slots this model has beyond them with grey.
-    pub fn hide(&self, cover: &RgbImage, secrets: Vec<RgbImage>) -> Result<RgbImage> {
+    /// Hides `secrets` in `cover`, resizing each secret to the cover's size,
+    /// scrambling it with `key` if given, and filling the slots this model has
+    /// beyond them with grey.
+    pub fn hide(
+        &self,
+        cover: &RgbImage,
+        secrets: Vec<RgbImage>,
+        key: Option<&Key>,
+    ) -> Result<RgbImage> {
         let (width, height) = (cover.width(), cover.height());
         let fitted = secrets
             .into_iter()
@@ -25,9 +32,32 @@ impl LoadedModel {
                 true => s,
                 false => images::resize(&s, width, height),
             })
+            .enumerate()
+            .map(|(slot, s)| match key {
+                Some(key) => key.scramble(&s, slot),
+                None => s,
+            })
             .collect();
         let slots = self.stego.fill_unused_slots(cover, fitted)?;
         Ok(self.stego.hide(cover, &slots)?)
+    }
+
+    /// Reveals `count` secrets, unscrambling them with `key` if given.
+    pub fn reveal(
+        &self,
+        container: &RgbImage,
+        count: usize,
+        key: Option<&Key>,
+    ) -> Result<Vec<RgbImage>> {
+        let revealed = self.stego.reveal(container, count)?;
+        Ok(match key {
+            Some(key) => revealed
+                .iter()
+                .enumerate()
+                .map(|(slot, r)| key.unscramble(r, slot))
+                .collect(),
+            None => revealed,
+        })
     }
 }
 

@@ -44,6 +44,7 @@ fn hide_download_and_reveal_in_a_real_browser() {
 
     browser.send_file("#cover-input", &cover_path);
     browser.send_file("#secrets-input", &secret_path);
+    browser.type_text("#hide-key", "open sesame");
     browser.wait_for("return !document.getElementById('hide-button').disabled || null");
     assert_eq!(
         browser.script("return document.getElementById('hide-message').textContent"),
@@ -68,6 +69,7 @@ fn hide_download_and_reveal_in_a_real_browser() {
 
     browser.click("#tab-reveal");
     browser.send_file("#container-input", &container_path);
+    browser.type_text("#reveal-key", "open sesame");
     browser.wait_for("return !document.getElementById('reveal-button').disabled || null");
     browser.click("#reveal-button");
     let src = browser.wait_for(
@@ -84,6 +86,7 @@ fn hide_download_and_reveal_in_a_real_browser() {
     browser.send_file("#inspect-container-input", &container_path);
     browser.send_file("#inspect-cover-input", &cover_path);
     browser.send_file("#inspect-secrets-input", &secret_path);
+    browser.type_text("#inspect-key", "open sesame");
     browser.wait_for("return !document.getElementById('inspect-button').disabled || null");
     browser.click("#inspect-button");
     let figure = browser.wait_for(
@@ -210,12 +213,16 @@ impl Browser {
     }
 
     fn send_file(&self, css: &str, path: &Path) {
-        let element = self.find(css);
         let path = path.canonicalize().unwrap();
+        self.type_text(css, path.to_str().unwrap());
+    }
+
+    fn type_text(&self, css: &str, text: &str) {
+        let element = self.find(css);
         self.command(
             "POST",
             &format!("element/{element}/value"),
-            json!({ "text": path.to_str().unwrap() }),
+            json!({ "text": text }),
         );
     }
 

@@ -378,3 +378,55 @@ fn inspect_draws_the_figure_and_its_numbers_respond() {
     );
     assert_user_error(&outside, "outside");
 }
+
+#[test]
+fn only_the_same_key_reveals() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    save(&photo_like(72, 56, 2), &d.join("cover.png"));
+    let secret = photo_like(72, 56, 8);
+    save(&secret, &d.join("secret.png"));
+    let out = hide(
+        d,
+        "cover.png",
+        &["secret.png"],
+        "c.png",
+        &["--key", "open sesame"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reveal = |name: &str, extra: &[&str]| -> f64 {
+        let mut args = vec!["reveal", "--stego", "c.png", "--out", name];
+        args.extend(extra);
+        let out = plainsight(&args, d);
+        assert!(out.status.success(), "{}", stderr(&out));
+        psnr(&secret, &load(&d.join(name)))
+    };
+    let right = reveal("right.png", &["--key", "open sesame"]);
+    assert!(right > 25.0, "right key: {right}");
+    let wrong = reveal("wrong.png", &["--key", "open sesamf"]);
+    assert!(wrong < 15.0 && wrong < right - 10.0, "wrong key: {wrong}");
+    let none = reveal("none.png", &[]);
+    assert!(none < 15.0, "no key: {none}");
+    // A key file with a trailing newline holds the same key.
+    fs::write(d.join("key.txt"), "open sesame\n").unwrap();
+    let from_file = reveal("file.png", &["--key-file", "key.txt"]);
+    assert_eq!(from_file, right);
+
+    fs::write(d.join("empty.txt"), "\n").unwrap();
+    let empty = hide(
+        d,
+        "cover.png",
+        &["secret.png"],
+        "e.png",
+        &["--key-file", "empty.txt"],
+    );
+    assert_user_error(&empty, "key is empty");
+    let missing = hide(
+        d,
+        "cover.png",
+        &["secret.png"],
+        "e.png",
+        &["--key-file", "nope.txt"],
+    );
+    assert_user_error(&missing, "nope.txt");
+}

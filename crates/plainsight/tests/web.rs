@@ -83,6 +83,39 @@ fn inspect_returns_the_figure_and_numbers() {
 }
 
 #[test]
+fn a_keyed_container_reveals_only_with_its_key() {
+    let server = serve(&[]);
+    let cover = photo_like(64, 64, 4);
+    let secret = photo_like(64, 64, 11);
+    let (status, hidden) = http_json(
+        &server.address,
+        "POST",
+        "/api/hide",
+        &json!({ "cover": data_url(&cover), "secrets": [data_url(&secret)], "key": "swordfish" }),
+    );
+    assert_eq!(status, 200, "{hidden}");
+    let reveal = |key: &str| -> f64 {
+        let (status, reply) = http_json(
+            &server.address,
+            "POST",
+            "/api/reveal",
+            &json!({ "container": hidden["container"], "count": 1, "key": key }),
+        );
+        assert_eq!(status, 200, "{reply}");
+        psnr(
+            &secret,
+            &from_data_url(reply["revealed"][0].as_str().unwrap()),
+        )
+    };
+    let right = reveal("swordfish");
+    assert!(right > 25.0, "right key: {right}");
+    for wrong in ["swordfist", ""] {
+        let quality = reveal(wrong);
+        assert!(quality < 15.0, "key {wrong:?}: {quality}");
+    }
+}
+
+#[test]
 fn two_secrets_use_the_three_secret_model_and_reveal_two() {
     let server = serve(&[]);
     let cover = photo_like(64, 64, 2);

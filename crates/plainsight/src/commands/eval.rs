@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 use plainsight_core::eval::{make_pairs, run_pair, summarise, EvalReport, Hider, Pair};
+use plainsight_core::keys::{Key, Keyed};
 use plainsight_core::lsb::Lsb;
 
 use crate::images;
@@ -35,6 +36,13 @@ pub struct EvalArgs {
     /// Use whole photos instead of crops (secrets are centre-fitted to each cover)
     #[arg(long)]
     full: bool,
+    /// Hide with this passphrase (keyed hiding; reveal uses it too unless --reveal-key)
+    #[arg(long)]
+    key: Option<String>,
+    /// Reveal with this passphrase instead, or with none if empty: measures what a wrong
+    /// or missing key gives
+    #[arg(long, requires = "key")]
+    reveal_key: Option<String>,
     /// Use at most this many pairs
     #[arg(long)]
     limit: Option<usize>,
@@ -67,13 +75,29 @@ pub fn run(args: EvalArgs) -> Result<()> {
             crop.unwrap_or(1)
         );
     }
+    let keyed = match &args.key {
+        Some(key) => Some(Keyed {
+            inner: method.hider(),
+            hide_key: Key::derive(key.as_bytes())?,
+            reveal_key: match args.reveal_key.as_deref() {
+                None => Some(Key::derive(key.as_bytes())?),
+                Some("") => None,
+                Some(other) => Some(Key::derive(other.as_bytes())?),
+            },
+        }),
+        None => None,
+    };
+    let hider: &dyn Hider = match &keyed {
+        Some(keyed) => keyed,
+        None => method.hider(),
+    };
     let mut results = Vec::with_capacity(pairs.len());
     for (i, pair) in pairs.iter().enumerate() {
         let pair = Pair {
             secrets: method.slots(pair)?,
             cover: pair.cover.clone(),
         };
-        let mut result = run_pair(method.hider(), &pair)?;
+        let mut result = run_pair(hider, &pair)?;
         result.revealed_psnr.truncate(args.secrets);
         result.revealed_ssim.truncate(args.secrets);
         eprint!("\revaluated {}/{}", i + 1, pairs.len());

@@ -45,14 +45,15 @@ pub fn run(args: HideArgs) -> Result<()> {
         let secret = images::load(path)?;
         secrets.push(images::resize(&secret, cover.width(), cover.height()));
     }
+    let key = args.options.key()?;
     let model = args.options.load(count)?;
-    let container = model.hide(&cover, secrets)?;
+    let container = model.hide(&cover, secrets, key.as_ref())?;
     images::save_png(&args.out, &container)?;
 
     let (p, s) = (psnr(&cover, &container), ssim(&cover, &container));
     if args.options.json {
         let report = serde_json::json!({
-            "out": args.out, "model": model.name, "secrets": count,
+            "out": args.out, "model": model.name, "secrets": count, "keyed": key.is_some(),
             "width": cover.width(), "height": cover.height(),
             "container_psnr": p, "container_ssim": s,
         });

@@ -66,6 +66,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
         .iter()
         .map(|p| images::load(p))
         .collect::<Result<Vec<_>>>()?;
+    let key = args.options.key()?;
     let model = args.options.load(count)?;
     let inspection = inspect(
         &model,
@@ -75,6 +76,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
             secrets,
             count,
             at: args.at,
+            key: key.as_ref(),
         },
     )?;
     images::save_png(&args.out, &inspection.figure)?;

@@ -1,7 +1,10 @@
 //! Options shared by the commands that run a model on user files.
 
-use anyhow::{bail, Result};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
 use clap::Args;
+use plainsight_core::keys::Key;
 
 use crate::model::{self, LoadedModel};
 
@@ -12,9 +15,14 @@ pub struct ModelArgs {
     /// [default: default-1 for one secret, default-3 for two or three]
     #[arg(long)]
     model: Option<String>,
-    /// Passphrase (keyed models are not available yet)
-    #[arg(long)]
+    /// Passphrase: secrets hidden with a key reveal only with the same key
+    /// (stretched with Argon2id; see docs/security.md)
+    #[arg(long, conflicts_with = "key_file")]
     key: Option<String>,
+    /// Read the passphrase from this file (one trailing newline is ignored), so it
+    /// stays out of shell history
+    #[arg(long, value_name = "PATH")]
+    key_file: Option<PathBuf>,
     /// Overwrite existing output files (inputs are never overwritten)
     #[arg(long)]
     pub force: bool,
@@ -24,13 +32,31 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
-    /// Refuses a key (no keyed model exists yet), then loads the model for `count` secrets.
+    /// Loads the model for `count` secrets.
     pub fn load(&self, count: usize) -> Result<LoadedModel> {
-        if self.key.is_some() {
-            bail!(
-                "--key: keyed hiding is not available in this version (no keyed model is embedded)"
-            );
-        }
         model::load(self.model.as_deref(), count)
+    }
+
+    /// The key from --key or --key-file, if any.
+    pub fn key(&self) -> Result<Option<Key>> {
+        let passphrase = match (&self.key, &self.key_file) {
+            (Some(text), _) => text.clone().into_bytes(),
+            (None, Some(path)) => {
+                let mut bytes = std::fs::read(path)
+                    .with_context(|| format!("cannot read --key-file {}", path.display()))?;
+                if bytes.ends_with(b"\n") {
+                    bytes.pop();
+                    if bytes.ends_with(b"\r") {
+                        bytes.pop();
+                    }
+                }
+                bytes
+            }
+            (None, None) => return Ok(None),
+        };
+        if passphrase.is_empty() {
+            bail!("the key is empty");
+        }
+        Ok(Some(Key::derive(&passphrase)?))
     }
 }

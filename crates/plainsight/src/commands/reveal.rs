@@ -39,8 +39,9 @@ pub fn run(args: RevealArgs) -> Result<()> {
         images::check_output(out, &[&args.stego], args.options.force)?;
     }
     let container = images::load(&args.stego)?;
+    let key = args.options.key()?;
     let model = args.options.load(count)?;
-    let revealed = model.stego.reveal(&container, count)?;
+    let revealed = model.reveal(&container, count, key.as_ref())?;
     for (out, image) in args.outs.iter().zip(&revealed) {
         images::save_png(out, image)?;
     }

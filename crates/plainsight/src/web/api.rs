@@ -3,6 +3,7 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
+use plainsight_core::keys::Key;
 use plainsight_core::metrics::{psnr, ssim};
 use plainsight_core::RgbImage;
 use serde::Deserialize;
@@ -97,6 +98,7 @@ impl ApiError {
 struct HideRequest {
     cover: String,
     secrets: Vec<String>,
+    key: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -105,6 +107,7 @@ struct RevealRequest {
     container: String,
     #[serde(default = "one")]
     count: usize,
+    key: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +119,7 @@ struct InspectRequest {
     secrets: Vec<String>,
     count: Option<usize>,
     at: Option<(usize, usize)>,
+    key: Option<String>,
 }
 
 fn one() -> usize {
@@ -134,7 +138,10 @@ pub fn hide(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, ApiEr
         .enumerate()
         .map(|(i, s)| image_field(&format!("secret {}", i + 1), s, limits))
         .collect::<Result<Vec<_>, _>>()?;
-    let container = model.hide(&cover, secrets).map_err(ApiError::internal)?;
+    let key = key_field(request.key.as_deref())?;
+    let container = model
+        .hide(&cover, secrets, key.as_ref())
+        .map_err(ApiError::internal)?;
     let difference = plot::amplified_difference(&cover, &container, 10.0);
     Ok(json!({
         "model": model.name,
@@ -152,9 +159,9 @@ pub fn reveal(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, Api
     let request: RevealRequest = parse(body)?;
     let model = models.for_count(request.count)?;
     let container = image_field("container", &request.container, limits)?;
+    let key = key_field(request.key.as_deref())?;
     let revealed = model
-        .stego
-        .reveal(&container, request.count)
+        .reveal(&container, request.count, key.as_ref())
         .map_err(ApiError::internal)?;
     let revealed = revealed
         .iter()
@@ -191,6 +198,7 @@ pub fn inspect(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, Ap
         .enumerate()
         .map(|(i, s)| image_field(&format!("secret {}", i + 1), s, limits))
         .collect::<Result<Vec<_>, _>>()?;
+    let key = key_field(request.key.as_deref())?;
     let inspection = inspection::inspect(
         model,
         inspection::Request {
@@ -199,6 +207,7 @@ pub fn inspect(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, Ap
             secrets,
             count,
             at: request.at,
+            key: key.as_ref(),
         },
     )
     // What fails here is the request's fault: sizes that differ, a point outside.
@@ -207,6 +216,16 @@ pub fn inspect(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, Ap
         "figure": data_url(&inspection.figure)?,
         "report": inspection.report,
     }))
+}
+
+/// The key from a request's passphrase; absent or empty means no key.
+fn key_field(passphrase: Option<&str>) -> Result<Option<Key>, ApiError> {
+    match passphrase {
+        None | Some("") => Ok(None),
+        Some(text) => Key::derive(text.as_bytes())
+            .map(Some)
+            .map_err(ApiError::internal),
+    }
 }
 
 fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
