@@ -5,6 +5,13 @@
 //! and later JPEG, noise or resizing.
 
 use burn::prelude::*;
+use burn::tensor::Distribution;
+use rand::rngs::StdRng;
+use rand::Rng;
+
+use crate::distort::Attack;
+use crate::error::Result;
+use crate::pixels::{images_to_tensor, tensor_to_images, RgbImage};
 
 /// A distortion applied to the container during training.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -14,6 +21,46 @@ pub enum Channel {
     /// Rounded to 8 bits exactly as a PNG stores it; gradients pass straight through.
     #[default]
     Quantize8,
+}
+
+/// The container after `attack`, as reveal meets it in training.
+///
+/// Noise is added to the tensor, so gradients flow through it exactly. JPEG and
+/// resizing run for real on 8-bit images (the forward pass sees exactly what a
+/// user's file would go through); their gradient is taken as the identity
+/// (straight-through).
+///
+/// # Shapes
+/// `[batch, 3, H, W]` (already rounded to 8 bits) → the same
+pub fn distort<B: Backend>(
+    container: Tensor<B, 4>,
+    attack: Option<Attack>,
+    rng: &mut StdRng,
+) -> Result<Tensor<B, 4>> {
+    let device = container.device();
+    match attack {
+        None => Ok(container),
+        Some(Attack::Noise(sigma)) => {
+            let seed: u64 = rng.random();
+            B::seed(&device, seed);
+            let noise = Tensor::random(
+                container.shape(),
+                Distribution::Normal(0.0, sigma as f64 / 255.0),
+                &device,
+            );
+            Ok(Channel::Quantize8.apply((container + noise).clamp(0.0, 1.0)))
+        }
+        Some(attack) => {
+            let images = tensor_to_images(container.clone().detach());
+            let attacked = images
+                .iter()
+                .map(|image| attack.apply(image, rng))
+                .collect::<Result<Vec<_>>>()?;
+            let refs: Vec<&RgbImage> = attacked.iter().collect();
+            let attacked = images_to_tensor::<B>(&refs, &device);
+            Ok(container.clone() + (attacked - container).detach())
+        }
+    }
 }
 
 impl Channel {

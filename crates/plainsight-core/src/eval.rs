@@ -3,6 +3,10 @@
 use burn::prelude::*;
 use serde::Serialize;
 
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use crate::distort::Attack;
 use crate::error::Result;
 use crate::metrics::{psnr, ssim};
 use crate::pixels::RgbImage;
@@ -46,6 +50,8 @@ pub struct Summary {
     pub mean: f64,
     /// Lowest value (the worst image for both PSNR and SSIM).
     pub worst: f64,
+    /// Highest value (for a wrong key, the image that gives most away).
+    pub best: f64,
 }
 
 impl Summary {
@@ -53,6 +59,7 @@ impl Summary {
         Summary {
             mean: values.iter().sum::<f64>() / values.len() as f64,
             worst: values.iter().cloned().fold(f64::INFINITY, f64::min),
+            best: values.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
         }
     }
 }
@@ -82,8 +89,28 @@ pub struct PairResult {
 
 /// Hides, rounds to 8 bits (the container is already 8-bit), reveals, measures.
 pub fn run_pair(stego: &(impl Hider + ?Sized), pair: &Pair) -> Result<PairResult> {
+    run_pair_attacked(stego, pair, None)
+}
+
+/// [`run_pair`] with `attack` applied to the 8-bit container before reveal (noise
+/// drawn from a generator seeded by the cover, so runs repeat exactly). The
+/// reported container is the one hide wrote, before the attack.
+pub fn run_pair_attacked(
+    stego: &(impl Hider + ?Sized),
+    pair: &Pair,
+    attack: Option<Attack>,
+) -> Result<PairResult> {
     let container = stego.hide(&pair.cover, &pair.secrets)?;
-    let revealed = stego.reveal(&container, pair.secrets.len())?;
+    let received = match attack {
+        Some(attack) => {
+            let seed = pair.cover.as_bytes().iter().fold(0u64, |h, &b| {
+                h.wrapping_mul(0x100_0000_01B3).wrapping_add(b as u64)
+            });
+            attack.apply(&container, &mut StdRng::seed_from_u64(seed))?
+        }
+        None => container.clone(),
+    };
+    let revealed = stego.reveal(&received, pair.secrets.len())?;
     let revealed_psnr = pair
         .secrets
         .iter()
@@ -196,5 +223,6 @@ mod tests {
         let s = Summary::of(&[30.0, 40.0, 20.0]);
         assert_eq!(s.mean, 30.0);
         assert_eq!(s.worst, 20.0);
+        assert_eq!(s.best, 40.0);
     }
 }

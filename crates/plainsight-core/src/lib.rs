@@ -23,6 +23,7 @@
 pub mod backend;
 pub mod channel;
 pub mod config;
+pub mod distort;
 pub mod error;
 pub mod eval;
 pub mod inspect;

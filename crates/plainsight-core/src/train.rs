@@ -12,8 +12,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::channel::Channel;
+use crate::channel::{distort, Channel};
 use crate::config::{Architecture, StegoConfig};
+use crate::distort::AttackRange;
 use crate::error::{Error, Result};
 use crate::eval::{evaluate, EvalReport, Pair};
 use crate::linear_code::BlockStatistics;
@@ -38,6 +39,11 @@ pub struct TrainOptions {
     /// Start the default architecture at a linear code measured on the training
     /// photos (see [`crate::linear_code`]); `None` starts from random weights.
     pub linear_code: Option<CodeOptions>,
+    /// Distortions between hiding and reveal, one drawn per step, e.g.
+    /// `none,jpeg:50-95,noise:0-3,resize:0.5-1` (see [`AttackRange::parse_list`]);
+    /// `None` trains for lossless 8-bit containers only.
+    #[serde(default)]
+    pub attacks: Option<String>,
 }
 
 /// Parameters of the linear code the default networks start from.
@@ -76,6 +82,7 @@ impl Default for TrainOptions {
             checkpoint_every: 250,
             validate_every: 250,
             linear_code: None,
+            attacks: None,
         }
     }
 }
@@ -125,7 +132,7 @@ pub enum Start {
     /// with another β or other attacks.
     From(Vec<u8>),
     /// Continue an interrupted run exactly where its checkpoint left off.
-    Resume(Checkpoint),
+    Resume(Box<Checkpoint>),
 }
 
 /// Receives what the loop produces.
@@ -209,6 +216,10 @@ pub fn train<B: AutodiffBackend>(
             options.crop
         )));
     }
+    let attacks = match &options.attacks {
+        Some(spec) => AttackRange::parse_list(spec)?,
+        None => vec![AttackRange::None],
+    };
     B::seed(device, options.seed);
     let recorder = WeightRecorder::default();
     let mut net = config.init::<B>(device);
@@ -256,14 +267,11 @@ pub fn train<B: AutodiffBackend>(
         let secrets: Vec<Tensor<B, 4>> = (0..config.secrets)
             .map(|_| data.batch::<B>(options.batch, &mut rng, device))
             .collect();
-        let output = net.forward(cover.clone(), &secrets, &channel);
-        let loss = stego_loss(
-            cover,
-            output.container,
-            &secrets,
-            &output.revealed,
-            config.beta,
-        );
+        let container = channel.apply(net.hide(cover.clone(), &secrets));
+        let attack = attacks[rng.random_range(0..attacks.len())].sample(&mut rng);
+        let received = distort(container.clone(), attack, &mut rng)?;
+        let revealed = net.reveal(received, config.secrets);
+        let loss = stego_loss(cover, container, &secrets, &revealed, config.beta);
         let values = StepLoss {
             total: loss.total.clone().into_scalar().elem::<f64>(),
             container: loss.container.into_scalar().elem::<f64>(),

@@ -23,33 +23,38 @@ pub struct EmbeddedModel {
     pub weights: &'static [u8],
     /// The model card (Markdown).
     pub card: &'static str,
+    /// Trained with distortions between hiding and reveal (JPEG, noise, resizing).
+    pub robust: bool,
 }
 
 macro_rules! embed {
-    ($name:literal, $secrets:literal) => {
+    ($name:literal, $secrets:literal, $robust:literal) => {
         EmbeddedModel {
             name: $name,
             secrets: $secrets,
             config_json: include_str!(concat!("../models/", $name, "/config.json")),
             weights: include_bytes!(concat!("../models/", $name, "/model.mpk")),
             card: include_str!(concat!("../models/", $name, "/MODEL_CARD.md")),
+            robust: $robust,
         }
     };
 }
 
 /// Every embedded model.
-pub const MODELS: &[EmbeddedModel] = &[embed!("default-1", 1), embed!("default-3", 3)];
+pub const MODELS: &[EmbeddedModel] =
+    &[embed!("default-1", 1, false), embed!("default-3", 3, false)];
 
 /// The embedded model called `name`.
 pub fn by_name(name: &str) -> Option<&'static EmbeddedModel> {
     MODELS.iter().find(|m| m.name == name)
 }
 
-/// The default model for hiding `count` secrets: the smallest that carries that many.
+/// The default model for hiding `count` secrets: the smallest `default-N` that
+/// carries that many.
 pub fn for_secrets(count: usize) -> Option<&'static EmbeddedModel> {
     MODELS
         .iter()
-        .filter(|m| m.secrets >= count && count > 0)
+        .filter(|m| m.name.starts_with("default-") && m.secrets >= count && count > 0)
         .min_by_key(|m| m.secrets)
 }
 

@@ -94,6 +94,12 @@ pub fn encode_png(image: &RgbImage) -> Result<Vec<u8>> {
 /// Checks that `path` names a PNG we may write: a lossy format would destroy the
 /// hidden data, an input is never overwritten, and an existing file is kept unless `force`.
 pub fn check_output(path: &Path, inputs: &[&PathBuf], force: bool) -> Result<()> {
+    check_target(path, inputs, force, false)
+}
+
+/// [`check_output`], also accepting `.jpg`/`.jpeg` when `allow_jpeg` (a robust
+/// model's container, written lossily on request).
+pub fn check_target(path: &Path, inputs: &[&PathBuf], force: bool, allow_jpeg: bool) -> Result<()> {
     if let Ok(target) = path.canonicalize() {
         if inputs
             .iter()
@@ -108,8 +114,10 @@ pub fn check_output(path: &Path, inputs: &[&PathBuf], force: bool) -> Result<()>
     let ext = extension(path);
     match ext.as_deref() {
         Some("png") => {}
+        Some("jpg" | "jpeg") if allow_jpeg => {}
         Some("jpg" | "jpeg" | "webp" | "gif") => bail!(
-            "{} would be saved lossily ({}), which destroys the hidden image; use a .png file name",
+            "{} would be saved lossily ({}), which destroys the hidden image; use a .png file name \
+             (only `--model robust` with --allow-lossy writes JPEG)",
             path.display(),
             ext.unwrap_or_default()
         ),
@@ -122,6 +130,19 @@ pub fn check_output(path: &Path, inputs: &[&PathBuf], force: bool) -> Result<()>
         );
     }
     Ok(())
+}
+
+/// Writes a container as JPEG at `quality` if the name ends in .jpg/.jpeg, else as PNG.
+pub fn save_container(path: &Path, image: &RgbImage, quality: u8) -> Result<()> {
+    if matches!(extension(path).as_deref(), Some("jpg" | "jpeg")) {
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
+            .encode_image(&to_buffer(image))
+            .context("cannot encode JPEG")?;
+        write_atomically(path, &bytes)
+    } else {
+        save_png(path, image)
+    }
 }
 
 /// Writes a PNG through a temporary file and a rename, so a crash never leaves half a file.

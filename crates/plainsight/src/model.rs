@@ -13,6 +13,8 @@ use crate::images;
 pub struct LoadedModel {
     pub stego: Stego<CpuBackend>,
     pub name: String,
+    /// An embedded model trained for lossless containers only (lossy output refused).
+    pub fragile: bool,
 }
 
 impl LoadedModel {
@@ -102,6 +104,7 @@ fn embedded(model: &plainsight_weights::EmbeddedModel) -> Result<LoadedModel> {
     Ok(LoadedModel {
         stego,
         name: model.name.to_string(),
+        fragile: !model.robust,
     })
 }
 
@@ -117,5 +120,7 @@ fn from_folder(dir: &Path) -> Result<LoadedModel> {
     Ok(LoadedModel {
         stego,
         name: dir.display().to_string(),
+        // The user's own model: they know what it was trained for.
+        fragile: false,
     })
 }

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
-use plainsight_core::eval::{make_pairs, run_pair, summarise, EvalReport, Hider, Pair};
+use plainsight_core::distort::Attack;
+use plainsight_core::eval::{make_pairs, run_pair_attacked, summarise, EvalReport, Hider, Pair};
 use plainsight_core::keys::{Key, Keyed};
 use plainsight_core::lsb::Lsb;
 
@@ -43,6 +44,11 @@ pub struct EvalArgs {
     /// or missing key gives
     #[arg(long, requires = "key")]
     reveal_key: Option<String>,
+    /// Distort every container before reveal: `jpeg:Q` (real JPEG at quality Q),
+    /// `noise:S` (Gaussian noise, S levels of 255) or `resize:F` (Lanczos down to F of
+    /// the size and back up)
+    #[arg(long, value_parser = parse_attack)]
+    attack: Option<Attack>,
     /// Use at most this many pairs
     #[arg(long)]
     limit: Option<usize>,
@@ -97,7 +103,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
             secrets: method.slots(pair)?,
             cover: pair.cover.clone(),
         };
-        let mut result = run_pair(hider, &pair)?;
+        let mut result = run_pair_attacked(hider, &pair, args.attack)?;
         result.revealed_psnr.truncate(args.secrets);
         result.revealed_ssim.truncate(args.secrets);
         eprint!("\revaluated {}/{}", i + 1, pairs.len());
@@ -108,6 +114,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     if args.json {
         let json = serde_json::json!({
             "model": method.name(), "data": args.data,
+            "attack": args.attack.map(|a| a.to_string()),
             "crop": crop, "report": report,
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
@@ -121,6 +128,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
 pub enum MethodChoice {
     Net,
     Lsb(u32),
+}
+
+fn parse_attack(text: &str) -> std::result::Result<Attack, String> {
+    Attack::parse(text).map_err(|e| e.to_string())
 }
 
 fn parse_method(text: &str) -> std::result::Result<MethodChoice, String> {
@@ -171,8 +182,12 @@ fn print_table(model: &str, args: &EvalArgs, r: &EvalReport) {
     } else {
         format!("{0}x{0} crops", args.crop)
     };
+    let channel = match args.attack {
+        Some(attack) => format!("8-bit containers under {attack}"),
+        None => "8-bit PNG containers".to_string(),
+    };
     println!(
-        "model {model}, {} pair(s) from {} ({size}), {} secret(s), 8-bit PNG containers",
+        "model {model}, {} pair(s) from {} ({size}), {} secret(s), {channel}",
         r.pairs,
         args.data.display(),
         r.secrets

@@ -22,9 +22,16 @@ pub struct HideArgs {
     /// A secret photo; give 1 to 3 times
     #[arg(long = "secret", required = true)]
     secrets: Vec<PathBuf>,
-    /// The container to write (.png only: lossy formats destroy the hidden data)
+    /// The container to write (.png; lossy formats destroy the hidden data, except
+    /// .jpg with --model robust and --allow-lossy)
     #[arg(long)]
     out: PathBuf,
+    /// Allow a .jpg container (only with a model trained to survive JPEG: --model robust)
+    #[arg(long)]
+    allow_lossy: bool,
+    /// JPEG quality for a .jpg container
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u8).range(1..=100))]
+    jpeg_quality: u8,
     #[command(flatten)]
     options: ModelArgs,
 }
@@ -38,7 +45,7 @@ pub fn run(args: HideArgs) -> Result<()> {
         );
     }
     let inputs: Vec<&PathBuf> = std::iter::once(&args.cover).chain(&args.secrets).collect();
-    images::check_output(&args.out, &inputs, args.options.force)?;
+    images::check_target(&args.out, &inputs, args.options.force, args.allow_lossy)?;
     let cover = images::load(&args.cover)?;
     let mut secrets = Vec::with_capacity(count);
     for path in &args.secrets {
@@ -47,8 +54,14 @@ pub fn run(args: HideArgs) -> Result<()> {
     }
     let key = args.options.key()?;
     let model = args.options.load(count)?;
+    if args.allow_lossy && model.fragile {
+        bail!(
+            "--allow-lossy: model {} does not survive lossy formats; use --model robust",
+            model.name
+        );
+    }
     let container = model.hide(&cover, secrets, key.as_ref())?;
-    images::save_png(&args.out, &container)?;
+    images::save_container(&args.out, &container, args.jpeg_quality)?;
 
     let (p, s) = (psnr(&cover, &container), ssim(&cover, &container));
     if args.options.json {

@@ -72,6 +72,11 @@ pub struct TrainArgs {
     /// Start from random weights instead of the linear code
     #[arg(long)]
     no_code: bool,
+    /// Distortions between hiding and reveal, one drawn per step, for a robust model:
+    /// a comma-separated list of `none`, `jpeg:Q1-Q2`, `noise:S1-S2`, `resize:F1-F2`
+    /// (e.g. `none,jpeg:50-95,noise:0-3,resize:0.5-1`)
+    #[arg(long)]
+    attacks: Option<String>,
     /// Save a checkpoint every this many steps
     #[arg(long, default_value_t = 250)]
     checkpoint_every: usize,
@@ -141,9 +146,16 @@ pub fn run(args: TrainArgs) -> Result<()> {
             code.gain = args.code_gain;
             code
         }),
+        attacks: args.attacks.clone(),
     };
+    if let Some(spec) = &args.attacks {
+        plainsight_core::distort::AttackRange::parse_list(spec)?;
+    }
     let start = if args.resume {
-        Start::Resume(read_checkpoint(&args.out.join("checkpoint"), &config)?)
+        Start::Resume(Box::new(read_checkpoint(
+            &args.out.join("checkpoint"),
+            &config,
+        )?))
     } else {
         if args.out.join("checkpoint").exists() {
             bail!(

@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""How detectable are containers? Classical detectors and a small CNN steganalyser.
+
+Usage (from the repository root, after `cargo build --release`; needs numpy, Pillow, torch):
+    python3 bench/steganalysis.py default-1            # an embedded model
+    python3 bench/steganalysis.py default-1 --key k    # the same model, keyed
+    python3 bench/steganalysis.py lsb:2                # LSB baseline, 2 bits per secret
+    python3 bench/steganalysis.py default-3 --secrets 3
+
+Covers are 256x256 centre crops of bsds500/train (fitting) and bsds500/test (measuring);
+photo i's container hides photo i+1 (and i+2, i+3), as `plainsight eval` pairs them.
+Each split holds every cover and its container, so chance is 50%.
+
+Detectors:
+- chi-square attack (Westfeld & Pfitzmann 2000): p-value that the pairs of values
+  (2k, 2k+1) have equal counts, as full LSB embedding makes them;
+- RS analysis (Fridrich, Goljan & Du 2001): estimated share of pixels with a changed LSB;
+- a small CNN (fixed high-pass filter, four convolutions) trained on the train split.
+For the classical detectors the threshold is the one that classifies the train split
+best; accuracy and AUC are on the test split.
+"""
+import argparse
+import pathlib
+import subprocess
+import tempfile
+
+import numpy as np
+import torch
+from PIL import Image
+
+BIN = "target/release/plainsight"
+CROP = 256
+
+
+def photos(folder):
+    files = sorted(p for p in pathlib.Path(folder).rglob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".tif", ".tiff"})
+    out = []
+    for f in files:
+        img = np.asarray(Image.open(f).convert("RGB"))
+        h, w, _ = img.shape
+        if h >= CROP and w >= CROP:
+            y, x = (h - CROP) // 2, (w - CROP) // 2
+            out.append(img[y:y + CROP, x:x + CROP])
+    return out
+
+
+def lsb_hide(cover, secrets, bits):
+    used = bits * len(secrets)
+    out = cover & np.uint8((0xFF << used) & 0xFF)
+    for i, s in enumerate(secrets):
+        out |= (s >> (8 - bits)) << (bits * (len(secrets) - 1 - i))
+    return out
+
+
+def containers(method, covers, secrets, key, tmp):
+    out = []
+    for i, cover in enumerate(covers):
+        chosen = [covers[(i + k) % len(covers)] for k in range(1, secrets + 1)]
+        if method.startswith("lsb:"):
+            out.append(lsb_hide(cover, chosen, int(method[4:])))
+            continue
+        c = tmp / "cover.png"
+        Image.fromarray(cover).save(c)
+        cmd = [BIN, "hide", "--cover", str(c), "--out", str(tmp / "stego.png"), "--force", "--model", method]
+        for k, s in enumerate(chosen):
+            path = tmp / f"secret{k}.png"
+            Image.fromarray(s).save(path)
+            cmd += ["--secret", str(path)]
+        if key:
+            cmd += ["--key", key]
+        subprocess.run(cmd, check=True, capture_output=True)
+        out.append(np.asarray(Image.open(tmp / "stego.png").convert("RGB")))
+    return out
+
+
+def chi_square(img):
+    """Mean over channels of the chi-square attack's p-value (high = looks embedded)."""
+    ps = []
+    for c in range(3):
+        h = np.bincount(img[..., c].ravel(), minlength=256).astype(np.float64)
+        even, odd = h[0::2], h[1::2]
+        expected = (even + odd) / 2
+        keep = expected > 4
+        stat = (((even - expected) ** 2)[keep] / expected[keep]).sum()
+        dof = max(int(keep.sum()) - 1, 1)
+        p = torch.special.gammaincc(torch.tensor(dof / 2.0, dtype=torch.float64), torch.tensor(stat / 2.0, dtype=torch.float64)).item()
+        ps.append(p)
+    return float(np.mean(ps))
+
+
+def rs_rate(img):
+    """RS analysis: estimated embedding rate, mean over channels."""
+    mask = np.array([0, 1, 1, 0])
+
+    def flip(x):  # F1: 2k <-> 2k+1
+        return x ^ 1
+
+    def flip_neg(x):  # F-1: 2k <-> 2k-1
+        return ((x + 1) ^ 1) - 1
+
+    def counts(groups, m):
+        f = np.abs(np.diff(groups, axis=1)).sum(axis=1)
+        flipped = groups.copy()
+        sel = m == 1
+        flipped[:, sel] = flip(groups[:, sel])
+        selneg = m == -1
+        flipped[:, selneg] = flip_neg(groups[:, selneg])
+        g = np.abs(np.diff(flipped, axis=1)).sum(axis=1)
+        return (g > f).mean(), (g < f).mean()
+
+    rates = []
+    for c in range(3):
+        x = img[..., c].astype(np.int32)
+        w = x.shape[1] // 4 * 4
+        groups = x[:, :w].reshape(-1, 4)
+        rm, sm = counts(groups, mask)
+        rn, sn = counts(groups, -mask)
+        g1 = groups ^ 1
+        rm1, sm1 = counts(g1, mask)
+        rn1, sn1 = counts(g1, -mask)
+        d0, d1, dn0, dn1 = rm - sm, rm1 - sm1, rn - sn, rn1 - sn1
+        a, b, cc = 2 * (d1 + d0), dn0 - dn1 - d1 - 3 * d0, d0 - dn0
+        if abs(a) < 1e-12:
+            z = -cc / b if abs(b) > 1e-12 else 0.0
+        else:
+            disc = max(b * b - 4 * a * cc, 0.0)
+            roots = [(-b + s * np.sqrt(disc)) / (2 * a) for s in (1, -1)]
+            z = min(roots, key=abs)
+        rates.append(z / (z - 0.5) if abs(z - 0.5) > 1e-12 else 1.0)
+    return float(np.mean(rates))
+
+
+def auc(scores, labels):
+    scores, labels = np.asarray(scores), np.asarray(labels)
+    order = scores.argsort()
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    pos = labels == 1
+    n1, n0 = pos.sum(), (~pos).sum()
+    return (ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
+
+
+def threshold_accuracy(train_scores, train_labels, test_scores, test_labels):
+    best = max(np.unique(train_scores), key=lambda t: max(
+        ((train_scores >= t) == train_labels).mean(), ((train_scores < t) == train_labels).mean()))
+    upward = ((train_scores >= best) == train_labels).mean() >= ((train_scores < best) == train_labels).mean()
+    predicted = test_scores >= best if upward else test_scores < best
+    return (predicted == test_labels).mean(), auc(test_scores if upward else -test_scores, test_labels)
+
+
+class Steganalyser(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        kv = torch.tensor([[-1, 2, -2, 2, -1], [2, -6, 8, -6, 2], [-2, 8, -12, 8, -2],
+                           [2, -6, 8, -6, 2], [-1, 2, -2, 2, -1]], dtype=torch.float32) / 12
+        self.highpass = torch.nn.Conv2d(3, 3, 5, padding=2, groups=3, bias=False)
+        self.highpass.weight.data[:] = kv
+        self.highpass.weight.requires_grad_(False)
+        layers, width = [], 3
+        for out in (16, 32, 64, 64):
+            layers += [torch.nn.Conv2d(width, out, 3, padding=1), torch.nn.BatchNorm2d(out), torch.nn.ReLU(), torch.nn.AvgPool2d(2)]
+            width = out
+        self.body = torch.nn.Sequential(*layers)
+        self.head = torch.nn.Linear(width, 2)
+
+    def forward(self, x):
+        return self.head(self.body(self.highpass(x)).mean(dim=(2, 3)))
+
+
+def cnn(train_x, train_y, test_x, test_y, epochs, seed=0):
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    to_tensor = lambda xs: torch.tensor(np.stack(xs), dtype=torch.float32).permute(0, 3, 1, 2) / 255.0 - 0.5
+    tx, ty = to_tensor(train_x), torch.tensor(train_y)
+    net = Steganalyser()
+    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-3)
+    crop = 128
+    for _ in range(epochs):
+        net.train()
+        perm = rng.permutation(len(tx))
+        for start in range(0, len(perm), 32):
+            idx = perm[start:start + 32]
+            y0, x0 = rng.integers(0, CROP - crop + 1, size=2)
+            # The same crop for a cover and its container keeps them comparable.
+            batch = tx[idx, :, y0:y0 + crop, x0:x0 + crop]
+            if rng.random() < 0.5:
+                batch = batch.flip(3)
+            loss = torch.nn.functional.cross_entropy(net(batch), ty[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    net.eval()
+    with torch.no_grad():
+        logits = torch.cat([net(to_tensor(test_x[i:i + 32])) for i in range(0, len(test_x), 32)])
+    score = (logits[:, 1] - logits[:, 0]).numpy()
+    test_y = np.asarray(test_y)
+    return ((score > 0) == test_y).mean(), auc(score, test_y)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("method")
+    parser.add_argument("--secrets", type=int, default=1)
+    parser.add_argument("--key")
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--data", default="../shared/data/bsds500")
+    args = parser.parse_args()
+    torch.set_num_threads(max(torch.get_num_threads(), 1))
+    split = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("train", "test"):
+            covers = photos(f"{args.data}/{name}")
+            stegos = containers(args.method, covers, args.secrets, args.key, pathlib.Path(tmp))
+            split[name] = (covers + stegos, np.array([0] * len(covers) + [1] * len(stegos)))
+    (train_x, train_y), (test_x, test_y) = split["train"], split["test"]
+    rows = []
+    for name, f in (("chi-square", chi_square), ("RS analysis", rs_rate)):
+        a, u = threshold_accuracy(np.array([f(x) for x in train_x]), train_y, np.array([f(x) for x in test_x]), test_y)
+        rows.append((name, a, u))
+    a, u = cnn(train_x, train_y, test_x, test_y, args.epochs)
+    rows.append((f"CNN ({args.epochs} epochs)", a, u))
+    label = args.method + (f" keyed" if args.key else "") + f", {args.secrets} secret(s)"
+    for name, a, u in rows:
+        print(f"| {label} | {name} | {100 * a:.1f}% | {u:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
