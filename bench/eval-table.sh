@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Prints the docs/results.md quality table: every embedded model on the held-out
-# sets (never trained or tuned on), 256×256 centre crops, 8-bit PNG containers.
-# Usage: bash bench/eval-table.sh   (after cargo build --release; run from the repo root)
+# Prints the quality tables of docs/results.md: the embedded models and the LSB baseline
+# (and any extra model folders given) on the held-out sets, 256x256 centre crops and whole
+# photos, 8-bit PNG containers.
+# Usage: bash bench/eval-table.sh [MODEL_DIR:SECRETS ...]   (after cargo build --release)
 set -euo pipefail
 bin=target/release/plainsight
 data=../shared/data
-printf '| model | data | pairs | container PSNR mean / worst | container SSIM mean / worst | revealed PSNR mean / worst | revealed SSIM mean / worst |\n'
-printf '|---|---|---|---|---|---|---|\n'
-for secrets in 1 3; do
+methods=("--model default-1:1" "--method lsb:2:1" "--method lsb:3:1" "--method lsb:4:1"
+         "--model default-3:3" "--method lsb:1:3" "--method lsb:2:3")
+for extra in "$@"; do methods+=("--model $extra"); done
+printf '| method | secrets | data | size | pairs | container PSNR mean / worst | container SSIM mean / worst | revealed PSNR mean / worst | revealed SSIM mean / worst |\n'
+printf '|---|---|---|---|---|---|---|---|---|\n'
+for m in "${methods[@]}"; do
+  flag=${m%% *}; rest=${m#* }; secrets=${rest##*:}; name=${rest%:*}
   for set in bsds500/test sr-bench/set14; do
-    json=$($bin eval --data "$data/$set" --secrets "$secrets" --crop 256 --json 2>/dev/null)
-    python3 - "$json" "$set" <<'PY'
+    for size in "--crop 256" "--full"; do
+      json=$($bin eval --data "$data/$set" --secrets "$secrets" $flag "$name" $size --json 2>/dev/null)
+      python3 - "$json" "$set" "$size" "$secrets" <<'PY'
 import json, sys
 j = json.loads(sys.argv[1]); r = j["report"]
 f = lambda k, d: f'{r[k]["mean"]:.{d}f} / {r[k]["worst"]:.{d}f}'
-print(f'| {j["model"]} | {sys.argv[2]} | {r["pairs"]} | {f("container_psnr", 2)} | {f("container_ssim", 4)} | {f("revealed_psnr", 2)} | {f("revealed_ssim", 4)} |')
+size = "256 crops" if "crop" in sys.argv[3] else "full size"
+print(f'| {j["model"]} | {sys.argv[4]} | {sys.argv[2]} | {size} | {r["pairs"]} | {f("container_psnr", 2)} | {f("container_ssim", 4)} | {f("revealed_psnr", 2)} | {f("revealed_ssim", 4)} |')
 PY
+    done
   done
 done

@@ -1,7 +1,5 @@
 //! Hide and reveal on whole images of any size, tile by tile.
 
-use std::borrow::Cow;
-
 use burn::module::Module;
 use burn::prelude::*;
 use burn::record::{FullPrecisionSettings, HalfPrecisionSettings, NamedMpkBytesRecorder, Recorder};
@@ -115,7 +113,7 @@ impl<B: Backend> Stego<B> {
         let mut inputs = vec![cover];
         inputs.extend(secrets);
         let count = secrets.len();
-        let mut out = self.tiled(&inputs, |tensors| {
+        let mut out = self.tiled(&inputs, Border::Cover, |tensors| {
             let container = self.net.hide(tensors[0].clone(), &tensors[1..=count]);
             vec![container]
         });
@@ -148,34 +146,73 @@ impl<B: Backend> Stego<B> {
                 got: count,
             });
         }
-        Ok(self.tiled(&[container], |tensors| {
+        Ok(self.tiled(&[container], Border::Edge, |tensors| {
             self.net.reveal(tensors[0].clone(), count)
         }))
     }
 
-    /// Runs `run` over overlapping tiles of the same-size `inputs` and stitches
-    /// its outputs. The overlap covers the networks' receptive field, so the
-    /// result equals one pass over the whole image.
-    fn tiled<F>(&self, inputs: &[&RgbImage], run: F) -> Vec<RgbImage>
+    /// Runs `run` over the same-size `inputs` and returns its outputs at their size.
+    ///
+    /// The networks read whole blocks of `size_multiple` pixels. When a side is not a
+    /// multiple, the last partial block row/column (at most 3 pixels) is not run at
+    /// all: `border` fills it. Padding those blocks instead would hide data in pixels
+    /// the saved container does not have, and the reveal network, meeting made-up
+    /// blocks there, spreads errors over its receptive field (it cost default-1 2.4 dB
+    /// on 481×321 photos).
+    fn tiled<F>(&self, inputs: &[&RgbImage], border: Border, run: F) -> Vec<RgbImage>
+    where
+        F: Fn(Vec<Tensor<B, 4>>) -> Vec<Tensor<B, 4>>,
+    {
+        let multiple = self.config.architecture.size_multiple();
+        let (width, height) = (inputs[0].width(), inputs[0].height());
+        let (core_w, core_h) = (width / multiple * multiple, height / multiple * multiple);
+        if (core_w, core_h) == (width, height) {
+            return self.tiled_exact(inputs, run);
+        }
+        if core_w == 0 || core_h == 0 {
+            // Smaller than one block: edge padding is the only way to run at all.
+            let (padded_w, padded_h) = (width.max(multiple), height.max(multiple));
+            let padded: Vec<RgbImage> = inputs
+                .iter()
+                .map(|i| i.pad_edge(padded_w, padded_h))
+                .collect();
+            let refs: Vec<&RgbImage> = padded.iter().collect();
+            return self
+                .tiled_exact(&refs, run)
+                .into_iter()
+                .map(|out| out.crop(0, 0, width, height))
+                .collect();
+        }
+        let cores: Vec<RgbImage> = inputs
+            .iter()
+            .map(|i| i.crop(0, 0, core_w, core_h))
+            .collect();
+        let refs: Vec<&RgbImage> = cores.iter().collect();
+        self.tiled_exact(&refs, run)
+            .into_iter()
+            .map(|core| match border {
+                Border::Cover => {
+                    let mut full = inputs[0].clone();
+                    full.paste(&core, 0, 0);
+                    full
+                }
+                Border::Edge => core.pad_edge(width, height),
+            })
+            .collect()
+    }
+
+    /// Runs `run` over overlapping tiles of the same-size `inputs`, whose sides are
+    /// multiples of the architecture's block size, and stitches its outputs. The
+    /// overlap covers the networks' receptive field, so the result equals one pass
+    /// over the whole image.
+    fn tiled_exact<F>(&self, padded: &[&RgbImage], run: F) -> Vec<RgbImage>
     where
         F: Fn(Vec<Tensor<B, 4>>) -> Vec<Tensor<B, 4>>,
     {
         let arch = &self.config.architecture;
         let multiple = arch.size_multiple();
         let round_up = |v: usize| v.div_ceil(multiple) * multiple;
-        let (width, height) = (inputs[0].width(), inputs[0].height());
-        let (padded_w, padded_h) = (round_up(width), round_up(height));
-        // Copy only when padding is needed: on a 12 MP photo each copy is 36 MB.
-        let padded: Vec<Cow<RgbImage>> = inputs
-            .iter()
-            .map(|&image| {
-                if (width, height) == (padded_w, padded_h) {
-                    Cow::Borrowed(image)
-                } else {
-                    Cow::Owned(image.pad_edge(padded_w, padded_h))
-                }
-            })
-            .collect();
+        let (padded_w, padded_h) = (padded[0].width(), padded[0].height());
         let margin = round_up(arch.receptive_radius());
         let tile = round_up(self.tile);
 
@@ -206,10 +243,16 @@ impl<B: Backend> Stego<B> {
             }
         }
         outputs
-            .into_iter()
-            .map(|image| image.crop(0, 0, width, height))
-            .collect()
     }
+}
+
+/// What fills the pixels beyond the last whole block (see `Stego::tiled`).
+#[derive(Clone, Copy)]
+enum Border {
+    /// The first input, unchanged: a container equals its cover there.
+    Cover,
+    /// The nearest computed pixel: a revealed secret is extended from its edge.
+    Edge,
 }
 
 pub(crate) fn check_same_size(expected: &RgbImage, got: &RgbImage) -> Result<()> {
@@ -279,6 +322,41 @@ mod tests {
         let a = stego.reveal(&tiled, 1).unwrap();
         let b = stego.with_tile_size(4096).reveal(&tiled, 1).unwrap();
         assert!(psnr(&a[0], &b[0]) > 50.0);
+    }
+
+    #[test]
+    fn partial_blocks_keep_the_cover_and_cost_no_quality() {
+        let model = plainsight_weights::for_secrets(1).unwrap();
+        let stego =
+            Stego::<CpuBackend>::from_bytes(model.config_json, model.weights, Default::default())
+                .unwrap();
+        let smooth = |w: usize, h: usize, f: f64| {
+            let data = (0..w * h)
+                .flat_map(|p| {
+                    let (x, y) = ((p % w) as f64, (p / w) as f64);
+                    let v = |g: f64| (128.0 + 90.0 * ((x * g + y * 0.5) * f).sin()) as u8;
+                    [v(1.0), v(0.8), v(1.3)]
+                })
+                .collect();
+            RgbImage::new(w, h, data).unwrap()
+        };
+        let (cover, secret) = (smooth(257, 161, 0.05), smooth(257, 161, 0.11));
+        let quality = |cover: &RgbImage, secret: &RgbImage| {
+            let container = stego.hide(cover, std::slice::from_ref(secret)).unwrap();
+            (
+                container.clone(),
+                psnr(secret, &stego.reveal(&container, 1).unwrap()[0]),
+            )
+        };
+        let (container, odd) = quality(&cover, &secret);
+        // Beyond the last whole 4×4 block the container is the cover itself.
+        assert_eq!(container.crop(256, 0, 1, 161), cover.crop(256, 0, 1, 161));
+        assert_eq!(container.crop(0, 160, 257, 1), cover.crop(0, 160, 257, 1));
+        let (_, even) = quality(&cover.crop(0, 0, 256, 160), &secret.crop(0, 0, 256, 160));
+        assert!(
+            odd > even - 0.5,
+            "257x161: {odd:.2} dB, 256x160: {even:.2} dB"
+        );
     }
 
     #[test]
