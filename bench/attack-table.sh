@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
 # Prints the robustness table of docs/results.md: every embedded model under every attack
 # (real JPEG, Gaussian noise, Lanczos resize round trip) on bsds500/test 256x256 crops.
-# Usage: bash bench/attack-table.sh   (after cargo build --release)
+# Usage: [LIMIT=N] bash bench/attack-table.sh [MODEL ...]   (after cargo build --release)
 set -euo pipefail
 bin=target/release/plainsight
 data=../shared/data/bsds500/test
-printf '| model | attack | container PSNR mean | revealed PSNR mean / worst | revealed SSIM mean / worst |\n'
-printf '|---|---|---|---|---|\n'
-for model in "${@:-default-1 default-3 robust}"; do
+printf '| model | attack | pairs | container PSNR mean | revealed PSNR mean / worst | revealed SSIM mean / worst |\n'
+printf '|---|---|---|---|---|---|\n'
+models=("$@"); [ ${#models[@]} -eq 0 ] && models=(default-1 default-3 robust)
+for model in "${models[@]}"; do
   for model_name in $model; do
     secrets=1; [ "$model_name" = default-3 ] && secrets=3
     for attack in none jpeg:90 jpeg:75 noise:2 resize:0.75; do
       flag=(); [ "$attack" != none ] && flag=(--attack "$attack")
-      json=$($bin eval --data "$data" --secrets "$secrets" --model "$model_name" "${flag[@]}" --json 2>/dev/null)
+      limit=(); [ -n "${LIMIT:-}" ] && limit=(--limit "$LIMIT")
+      json=$($bin eval --data "$data" --secrets "$secrets" --model "$model_name" "${flag[@]}" "${limit[@]}" --json 2>/dev/null)
       python3 - "$json" "$attack" <<'PY'
 import json, sys
 j = json.loads(sys.argv[1]); r = j["report"]
 f = lambda k, d: f'{r[k]["mean"]:.{d}f} / {r[k]["worst"]:.{d}f}'
-print(f'| {j["model"]} | {sys.argv[2]} | {r["container_psnr"]["mean"]:.2f} | {f("revealed_psnr", 2)} | {f("revealed_ssim", 4)} |')
+print(f'| {j["model"]} | {sys.argv[2]} | {r["pairs"]} | {r["container_psnr"]["mean"]:.2f} | {f("revealed_psnr", 2)} | {f("revealed_ssim", 4)} |')
 PY
     done
   done

@@ -116,7 +116,8 @@ impl AttackRange {
     }
 }
 
-fn to_buffer(image: &RgbImage) -> image::RgbImage {
+/// The pixels as an `image` crate buffer (a copy).
+pub fn to_buffer(image: &RgbImage) -> image::RgbImage {
     image::RgbImage::from_raw(
         image.width() as u32,
         image.height() as u32,
@@ -125,7 +126,8 @@ fn to_buffer(image: &RgbImage) -> image::RgbImage {
     .expect("buffer matches its size")
 }
 
-fn from_buffer(buffer: image::RgbImage) -> RgbImage {
+/// An `image` crate buffer as pixels (no copy).
+pub fn from_buffer(buffer: image::RgbImage) -> RgbImage {
     let (w, h) = buffer.dimensions();
     RgbImage::new(w as usize, h as usize, buffer.into_raw()).expect("buffer matches its size")
 }

@@ -100,6 +100,15 @@ impl Key {
         self.apply(revealed, slot, false)
     }
 
+    /// Unscrambles revealed secrets, slot by slot.
+    pub fn unscramble_all(&self, revealed: &[RgbImage]) -> Vec<RgbImage> {
+        revealed
+            .iter()
+            .enumerate()
+            .map(|(slot, r)| self.unscramble(r, slot))
+            .collect()
+    }
+
     fn apply(&self, image: &RgbImage, slot: usize, forward: bool) -> RgbImage {
         let (w, h) = (image.width(), image.height());
         let mut out = image.clone();
@@ -209,11 +218,7 @@ impl Hider for Keyed<'_> {
     fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
         let revealed = self.inner.reveal(container, count)?;
         Ok(match &self.reveal_key {
-            Some(key) => revealed
-                .iter()
-                .enumerate()
-                .map(|(slot, r)| key.unscramble(r, slot))
-                .collect(),
+            Some(key) => key.unscramble_all(&revealed),
             None => revealed,
         })
     }

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use plainsight_core::distort::to_buffer;
 use plainsight_core::RgbImage;
 
 /// Extensions `train` and `eval` pick up when they walk a folder.
@@ -218,15 +219,6 @@ pub fn resize(image: &RgbImage, width: usize, height: usize) -> RgbImage {
         image::imageops::FilterType::Lanczos3,
     );
     RgbImage::new(width, height, resized.into_raw()).expect("resize keeps the size")
-}
-
-fn to_buffer(image: &RgbImage) -> image::RgbImage {
-    image::RgbImage::from_raw(
-        image.width() as u32,
-        image.height() as u32,
-        image.as_bytes().to_vec(),
-    )
-    .expect("buffer matches its size")
 }
 
 fn extension(path: &Path) -> Option<String> {

@@ -53,11 +53,7 @@ impl LoadedModel {
     ) -> Result<Vec<RgbImage>> {
         let revealed = self.stego.reveal(container, count)?;
         Ok(match key {
-            Some(key) => revealed
-                .iter()
-                .enumerate()
-                .map(|(slot, r)| key.unscramble(r, slot))
-                .collect(),
+            Some(key) => key.unscramble_all(&revealed),
             None => revealed,
         })
     }

@@ -132,12 +132,7 @@ pub fn hide(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, ApiEr
     let request: HideRequest = parse(body)?;
     let model = models.for_count(request.secrets.len())?;
     let cover = image_field("cover", &request.cover, limits)?;
-    let secrets = request
-        .secrets
-        .iter()
-        .enumerate()
-        .map(|(i, s)| image_field(&format!("secret {}", i + 1), s, limits))
-        .collect::<Result<Vec<_>, _>>()?;
+    let secrets = secret_fields(&request.secrets, limits)?;
     let key = key_field(request.key.as_deref())?;
     let container = model
         .hide(&cover, secrets, key.as_ref())
@@ -192,12 +187,7 @@ pub fn inspect(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, Ap
         .as_deref()
         .map(|c| image_field("cover", c, limits))
         .transpose()?;
-    let secrets = request
-        .secrets
-        .iter()
-        .enumerate()
-        .map(|(i, s)| image_field(&format!("secret {}", i + 1), s, limits))
-        .collect::<Result<Vec<_>, _>>()?;
+    let secrets = secret_fields(&request.secrets, limits)?;
     let key = key_field(request.key.as_deref())?;
     let inspection = inspection::inspect(
         model,
@@ -252,6 +242,15 @@ fn image_field(name: &str, text: &str, limits: Limits) -> Result<RgbImage, ApiEr
             message: format!("{name}: not a PNG, JPEG or TIFF image we can read ({e:#})"),
         }
     })
+}
+
+/// Every secret of a request, decoded ("secret 1", "secret 2"… in messages).
+fn secret_fields(texts: &[String], limits: Limits) -> Result<Vec<RgbImage>, ApiError> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, s)| image_field(&format!("secret {}", i + 1), s, limits))
+        .collect()
 }
 
 fn data_url(image: &RgbImage) -> Result<String, ApiError> {
