@@ -25,21 +25,21 @@ impl Attack {
     pub fn parse(text: &str) -> Result<Attack> {
         let (kind, value) = text
             .split_once(':')
-            .ok_or_else(|| Error::Config(format!("attack `{text}`: expected KIND:VALUE")))?;
+            .ok_or_else(|| Error::Invalid(format!("attack `{text}`: expected KIND:VALUE")))?;
         let number: f32 = value
             .parse()
-            .map_err(|_| Error::Config(format!("attack `{text}`: `{value}` is not a number")))?;
+            .map_err(|_| Error::Invalid(format!("attack `{text}`: `{value}` is not a number")))?;
         let attack = match kind {
             "jpeg" if (1.0..=100.0).contains(&number) => Attack::Jpeg(number.round() as u8),
             "noise" if (0.0..=64.0).contains(&number) => Attack::Noise(number),
             "resize" if number > 0.05 && number <= 1.0 => Attack::Resize(number),
             "jpeg" | "noise" | "resize" => {
-                return Err(Error::Config(format!(
+                return Err(Error::Invalid(format!(
                     "attack `{text}`: out of range (jpeg 1–100, noise 0–64, resize 0.05–1)"
                 )))
             }
             _ => {
-                return Err(Error::Config(format!(
+                return Err(Error::Invalid(format!(
                     "attack `{text}`: unknown kind `{kind}` (jpeg, noise or resize)"
                 )))
             }
@@ -86,7 +86,7 @@ impl AttackRange {
                     return Ok(AttackRange::None);
                 }
                 let (kind, range) = item.split_once(':').ok_or_else(|| {
-                    Error::Config(format!("attacks: `{item}` is not KIND:LOW-HIGH or none"))
+                    Error::Invalid(format!("attacks: `{item}` is not KIND:LOW-HIGH or none"))
                 })?;
                 let (low, high) = range.split_once('-').unwrap_or((range, range));
                 let low = Attack::parse(&format!("{kind}:{low}"))?;
@@ -97,7 +97,7 @@ impl AttackRange {
                     (Attack::Resize(a), Attack::Resize(b)) if a <= b => {
                         Ok(AttackRange::Resize(a, b))
                     }
-                    _ => Err(Error::Config(format!(
+                    _ => Err(Error::Invalid(format!(
                         "attacks: `{item}` needs LOW-HIGH with LOW ≤ HIGH"
                     ))),
                 }
@@ -137,9 +137,9 @@ pub fn jpeg(image: &RgbImage, quality: u8) -> Result<RgbImage> {
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
         .encode_image(&to_buffer(image))
-        .map_err(|e| Error::Data(format!("JPEG encode: {e}")))?;
+        .map_err(|e| Error::Invalid(format!("JPEG encode: {e}")))?;
     let decoded = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
-        .map_err(|e| Error::Data(format!("JPEG decode: {e}")))?;
+        .map_err(|e| Error::Invalid(format!("JPEG decode: {e}")))?;
     Ok(from_buffer(decoded.into_rgb8()))
 }
 

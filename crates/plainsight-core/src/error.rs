@@ -34,6 +34,10 @@ pub enum Error {
     /// Weights that do not match their config or cannot be decoded.
     #[error("cannot load model weights: {0}")]
     Weights(String),
+    /// An argument outside what is accepted (an attack, a key, a point, LSB bits),
+    /// or a codec failure while distorting an image; the message says which.
+    #[error("{0}")]
+    Invalid(String),
     /// Training data that cannot be used.
     #[error("training data: {0}")]
     Data(String),

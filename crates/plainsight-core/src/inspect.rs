@@ -197,7 +197,7 @@ pub fn sensitivity<B: AutodiffBackend>(
 ) -> Result<Sensitivity> {
     let (x, y) = point;
     if x >= container.width() || y >= container.height() {
-        return Err(Error::Config(format!(
+        return Err(Error::Invalid(format!(
             "point {x},{y} is outside the {}x{} container",
             container.width(),
             container.height()
@@ -231,7 +231,7 @@ pub fn sensitivity<B: AutodiffBackend>(
     let grads = pixel.backward();
     let grad = input
         .grad(&grads)
-        .ok_or_else(|| Error::Config("no gradient reached the container".into()))?;
+        .ok_or_else(|| Error::Invalid("no gradient reached the container".into()))?;
     let values = grad
         .abs()
         .sum_dim(1)

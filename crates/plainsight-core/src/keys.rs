@@ -45,14 +45,14 @@ impl Key {
     /// Stretches `passphrase` with Argon2id (64 MiB, 3 passes, 1 lane).
     pub fn derive(passphrase: &[u8]) -> Result<Key> {
         if passphrase.is_empty() {
-            return Err(Error::Config("the key must not be empty".into()));
+            return Err(Error::Invalid("the key must not be empty".into()));
         }
         let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES, Some(32))
-            .map_err(|e| Error::Config(format!("Argon2 parameters: {e}")))?;
+            .map_err(|e| Error::Invalid(format!("Argon2 parameters: {e}")))?;
         let mut key = [0u8; 32];
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
             .hash_password_into(passphrase, SALT, &mut key)
-            .map_err(|e| Error::Config(format!("Argon2: {e}")))?;
+            .map_err(|e| Error::Invalid(format!("Argon2: {e}")))?;
         Ok(Key(key))
     }
 

@@ -20,7 +20,7 @@ impl Lsb {
     /// `bits` per secret, at most 8 bits in all.
     pub fn new(bits: u32, secrets: usize) -> Result<Self> {
         if bits == 0 || secrets == 0 || bits as usize * secrets > 8 {
-            return Err(Error::Config(format!(
+            return Err(Error::Invalid(format!(
                 "LSB needs 1 to 8 bits in all; {bits} bits × {secrets} secrets does not fit a byte"
             )));
         }

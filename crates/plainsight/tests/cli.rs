@@ -193,6 +193,28 @@ fn eval_reports_json() {
     let mean = |r: &serde_json::Value, k: &str| r[k]["mean"].as_f64().unwrap();
     assert!(mean(&two, "container_psnr") > mean(&four, "container_psnr") + 5.0);
     assert!(mean(&two, "revealed_psnr") + 5.0 < mean(&four, "revealed_psnr"));
+    // A real JPEG between hide and reveal costs the lossless-only model its secret.
+    let attacked = |attack: &[&str]| -> f64 {
+        let mut args = vec!["eval", "--data", "photos", "--crop", "64", "--json"];
+        args.extend(attack);
+        let out = plainsight(&args, d);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        json["report"]["revealed_psnr"]["mean"].as_f64().unwrap()
+    };
+    let (clean, jpeg) = (attacked(&[]), attacked(&["--attack", "jpeg:50"]));
+    assert!(
+        jpeg < clean - 5.0,
+        "clean {clean:.2} dB, after JPEG 50 {jpeg:.2} dB"
+    );
+    let blur = plainsight(&["eval", "--data", "photos", "--attack", "blur:2"], d);
+    assert_eq!(blur.status.code(), Some(2));
+    assert!(
+        stderr(&blur).contains("unknown kind `blur`"),
+        "{}",
+        stderr(&blur)
+    );
+
     let bad = plainsight(&["eval", "--data", "photos", "--method", "lsb:9"], d);
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     assert!(stderr(&bad).contains("lsb:K"), "{}", stderr(&bad));
@@ -280,6 +302,29 @@ fn train_writes_checkpoints_and_resumes() {
     save(&photo_like(20, 20, 9), &d.join("c.png"));
     let out = hide(d, "c.png", &["c.png"], "o.png", &["--model", "run"]);
     assert!(out.status.success(), "{}", stderr(&out));
+
+    // A folder model may write a lossy container when asked; the embedded ones may not.
+    assert_user_error(
+        &hide(d, "c.png", &["c.png"], "o.jpg", &["--model", "run"]),
+        "lossily",
+    );
+    let out = hide(
+        d,
+        "c.png",
+        &["c.png"],
+        "o.jpg",
+        &["--model", "run", "--allow-lossy"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        &fs::read(d.join("o.jpg")).unwrap()[..2],
+        &[0xFF, 0xD8],
+        "a JPEG file"
+    );
+    assert_user_error(
+        &hide(d, "c.png", &["c.png"], "p.jpg", &["--allow-lossy"]),
+        "does not survive lossy formats",
+    );
 
     // Fine-tuning starts from those weights with another β; a layout that does
     // not match them is refused before any work.

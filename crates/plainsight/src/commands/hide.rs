@@ -23,10 +23,11 @@ pub struct HideArgs {
     #[arg(long = "secret", required = true)]
     secrets: Vec<PathBuf>,
     /// The container to write (.png; lossy formats destroy the hidden data, except
-    /// .jpg with --model robust and --allow-lossy)
+    /// .jpg with --allow-lossy and a model trained with `train --attacks`)
     #[arg(long)]
     out: PathBuf,
-    /// Allow a .jpg container (only with a model trained to survive JPEG: --model robust)
+    /// Allow a .jpg container (only with a model folder trained to survive JPEG,
+    /// `plainsight train --attacks ...`; the embedded models are refused)
     #[arg(long)]
     allow_lossy: bool,
     /// JPEG quality for a .jpg container
@@ -56,7 +57,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     let model = args.options.load(count)?;
     if args.allow_lossy && model.fragile {
         bail!(
-            "--allow-lossy: model {} does not survive lossy formats; use --model robust",
+            "--allow-lossy: the embedded model {} does not survive lossy formats; use a model trained with `plainsight train --attacks`",
             model.name
         );
     }
