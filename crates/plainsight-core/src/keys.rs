@@ -2,12 +2,13 @@
 //! the same passphrase puts the revealed image back in order.
 //!
 //! The passphrase is stretched with Argon2id into a 256-bit key; the key seeds
-//! ChaCha20, which draws, per secret slot, a permutation of the image's 8×8 tiles
+//! ChaCha20, which draws, per secret slot, a permutation of the image's 12×12 tiles
 //! and for every tile a rotation/flip and a permutation of the colour channels.
 //! Tiles are aligned to the networks' 4×4 blocks, so every block the networks code
 //! is an intact (rotated, recoloured) piece of a natural image and hiding quality
-//! changes little. (Inverting tiles as well cost 0.75 dB more and was dropped;
-//! docs/security.md has the measurements and the threat model.)
+//! changes little. docs/security.md has the measurements behind the tile size (8
+//! cost too much quality, 16 left too much structure for a wrong key) and the
+//! threat model.
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::seq::SliceRandom;
@@ -19,7 +20,7 @@ use crate::eval::Hider;
 use crate::pixels::RgbImage;
 
 /// Side of the scrambled tiles, in pixels (a multiple of the unshuffle factor).
-pub const TILE: usize = 8;
+pub const TILE: usize = 12;
 
 /// Argon2id memory (KiB), passes and lanes: about a third of a second on one core.
 pub const ARGON2_MEMORY_KIB: u32 = 64 * 1024;
