@@ -101,6 +101,15 @@ impl Key {
         self.apply(revealed, slot, false)
     }
 
+    /// Scrambles secrets for hiding, slot by slot.
+    pub fn scramble_all(&self, secrets: &[RgbImage]) -> Vec<RgbImage> {
+        secrets
+            .iter()
+            .enumerate()
+            .map(|(slot, s)| self.scramble(s, slot))
+            .collect()
+    }
+
     /// Unscrambles revealed secrets, slot by slot.
     pub fn unscramble_all(&self, revealed: &[RgbImage]) -> Vec<RgbImage> {
         revealed
@@ -208,12 +217,7 @@ impl Hider for Keyed<'_> {
     }
 
     fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
-        let scrambled: Vec<RgbImage> = secrets
-            .iter()
-            .enumerate()
-            .map(|(slot, s)| self.hide_key.scramble(s, slot))
-            .collect();
-        self.inner.hide(cover, &scrambled)
+        self.inner.hide(cover, &self.hide_key.scramble_all(secrets))
     }
 
     fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {

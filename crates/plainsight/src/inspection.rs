@@ -2,11 +2,11 @@
 //! the web page: residual, spectrum, revealed secrets and their errors,
 //! sensitivity of a revealed pixel, preparation-network features.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use plainsight_core::inspect::{self, Map, Sensitivity};
 use plainsight_core::keys::Key;
 use plainsight_core::metrics::{psnr, ssim};
-use plainsight_core::{CpuTrainBackend, RgbImage, Stego};
+use plainsight_core::RgbImage;
 use serde_json::{json, Value};
 
 use crate::colormap::Colormap;
@@ -63,13 +63,7 @@ pub fn inspect(model: &LoadedModel, request: Request) -> Result<Inspection> {
         .map(|s| images::resize(&s, w, h))
         .collect();
     let revealed = model.reveal(container, request.count, request.key)?;
-    // Gradients need the autodiff backend: the same weights, loaded once more.
-    let differentiable = Stego::<CpuTrainBackend>::from_bytes(
-        &model.stego.config().to_json(),
-        &model.stego.weight_bytes(),
-        Default::default(),
-    )
-    .context("cannot build the differentiable copy of the model")?;
+    let differentiable = model.differentiable()?;
 
     let mut panels: Vec<(Panel, bool)> = vec![(Panel::new("container", container.clone()), true)];
     for (i, image) in revealed.iter().enumerate() {

@@ -2,10 +2,11 @@
 
 use std::fs;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
 use plainsight_core::keys::Key;
-use plainsight_core::{CpuBackend, RgbImage, Stego};
+use plainsight_core::{CpuBackend, CpuTrainBackend, RgbImage, Stego};
 
 use crate::images;
 
@@ -15,9 +16,35 @@ pub struct LoadedModel {
     pub name: String,
     /// An embedded model trained for lossless containers only (lossy output refused).
     pub fragile: bool,
+    /// The same weights on the autodiff backend, built on first use (for gradients in
+    /// `inspect`) and kept, so a server builds it once.
+    differentiable: OnceLock<Stego<CpuTrainBackend>>,
 }
 
 impl LoadedModel {
+    fn new(stego: Stego<CpuBackend>, name: String, fragile: bool) -> Self {
+        LoadedModel {
+            stego,
+            name,
+            fragile,
+            differentiable: OnceLock::new(),
+        }
+    }
+
+    /// The model on the autodiff backend, for gradients through the networks.
+    pub fn differentiable(&self) -> Result<&Stego<CpuTrainBackend>> {
+        if let Some(stego) = self.differentiable.get() {
+            return Ok(stego);
+        }
+        let built = Stego::<CpuTrainBackend>::from_bytes(
+            &self.stego.config().to_json(),
+            &self.stego.weight_bytes(),
+            Default::default(),
+        )
+        .context("cannot build the differentiable copy of the model")?;
+        Ok(self.differentiable.get_or_init(|| built))
+    }
+
     /// Hides `secrets` in `cover`, resizing each secret to the cover's size,
     /// scrambling it with `key` if given, and filling the slots this model has
     /// beyond them with grey.
@@ -28,18 +55,17 @@ impl LoadedModel {
         key: Option<&Key>,
     ) -> Result<RgbImage> {
         let (width, height) = (cover.width(), cover.height());
-        let fitted = secrets
+        let fitted: Vec<RgbImage> = secrets
             .into_iter()
             .map(|s| match (s.width(), s.height()) == (width, height) {
                 true => s,
                 false => images::resize(&s, width, height),
             })
-            .enumerate()
-            .map(|(slot, s)| match key {
-                Some(key) => key.scramble(&s, slot),
-                None => s,
-            })
             .collect();
+        let fitted = match key {
+            Some(key) => key.scramble_all(&fitted),
+            None => fitted,
+        };
         let slots = self.stego.fill_unused_slots(cover, fitted)?;
         Ok(self.stego.hide(cover, &slots)?)
     }
@@ -97,11 +123,11 @@ pub fn load(spec: Option<&str>, count: usize) -> Result<LoadedModel> {
 fn embedded(model: &plainsight_weights::EmbeddedModel) -> Result<LoadedModel> {
     let stego = Stego::from_bytes(model.config_json, model.weights, Default::default())
         .with_context(|| format!("embedded model {} is damaged", model.name))?;
-    Ok(LoadedModel {
+    Ok(LoadedModel::new(
         stego,
-        name: model.name.to_string(),
-        fragile: !model.robust,
-    })
+        model.name.to_string(),
+        !model.robust,
+    ))
 }
 
 fn from_folder(dir: &Path) -> Result<LoadedModel> {
@@ -113,10 +139,6 @@ fn from_folder(dir: &Path) -> Result<LoadedModel> {
     let weights = fs::read(dir.join("model.mpk"))
         .with_context(|| format!("cannot read {}", dir.join("model.mpk").display()))?;
     let stego = Stego::from_bytes(&config, &weights, Default::default())?;
-    Ok(LoadedModel {
-        stego,
-        name: dir.display().to_string(),
-        // The user's own model: they know what it was trained for.
-        fragile: false,
-    })
+    // The user's own model: they know what it was trained for.
+    Ok(LoadedModel::new(stego, dir.display().to_string(), false))
 }
