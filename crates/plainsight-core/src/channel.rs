@@ -2,7 +2,7 @@
 //!
 //! Training puts this between the hiding and the reveal networks so that reveal
 //! learns from containers like those it will meet: saved as 8-bit PNG for now,
-//! and later JPEG, noise or resizing.
+//! and, for robust models, JPEG, noise or resizing.
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -11,6 +11,7 @@ use rand::Rng;
 
 use crate::distort::Attack;
 use crate::error::Result;
+use crate::jpeg_approx::jpeg_approx;
 use crate::pixels::{images_to_tensor, tensor_to_images, RgbImage};
 
 /// A distortion applied to the container during training.
@@ -27,7 +28,8 @@ pub enum Channel {
 ///
 /// Noise is added to the tensor, so gradients flow through it exactly. JPEG and
 /// resizing run for real on 8-bit images (the forward pass sees exactly what a
-/// user's file would go through); their gradient is taken as the identity
+/// user's file would go through); the backward pass takes JPEG's gradient from a
+/// differentiable model of it ([`jpeg_approx`]) and resizing's as the identity
 /// (straight-through).
 ///
 /// # Shapes
@@ -58,7 +60,16 @@ pub fn distort<B: Backend>(
                 .collect::<Result<Vec<_>>>()?;
             let refs: Vec<&RgbImage> = attacked.iter().collect();
             let attacked = images_to_tensor::<B>(&refs, &device);
-            Ok(container.clone() + (attacked - container).detach())
+            // The backward pass follows a differentiable model of the attack where
+            // there is one (JPEG on whole 8×8 blocks), else the identity.
+            let [_, _, height, width] = container.dims();
+            let stand_in = match attack {
+                Attack::Jpeg(quality) if height % 8 == 0 && width % 8 == 0 => {
+                    jpeg_approx(container, quality)
+                }
+                _ => container,
+            };
+            Ok(stand_in.clone() + (attacked - stand_in).detach())
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod distort;
 pub mod error;
 pub mod eval;
 pub mod inspect;
+pub mod jpeg_approx;
 pub mod keys;
 pub mod linear_code;
 pub mod loss;

@@ -44,6 +44,11 @@ pub struct TrainOptions {
     /// `None` trains for lossless 8-bit containers only.
     #[serde(default)]
     pub attacks: Option<String>,
+    /// Stop after this many seconds of training in this process (a GPU lease is
+    /// counted in minutes). The learning rate then decays by time or by steps,
+    /// whichever is further along, so a run cut short still ends at a low rate.
+    #[serde(default)]
+    pub time_limit_s: Option<f64>,
 }
 
 /// Parameters of the linear code the default networks start from.
@@ -83,6 +88,7 @@ impl Default for TrainOptions {
             validate_every: 250,
             linear_code: None,
             attacks: None,
+            time_limit_s: None,
         }
     }
 }
@@ -92,10 +98,24 @@ impl TrainOptions {
     /// Adam's first, poorly scaled updates do not wreck a linear-code start), then
     /// cosine decay from `lr` to `lr / 10`.
     pub fn lr_at(&self, step: usize) -> f64 {
+        self.lr_at_progress(step, step as f64 / self.steps.max(1) as f64)
+    }
+
+    /// The same schedule at `progress` (0–1) through the run.
+    pub fn lr_at_progress(&self, step: usize, progress: f64) -> f64 {
         let warmup = (self.steps / 10).clamp(1, 100);
         let ramp = ((step + 1) as f64 / warmup as f64).min(1.0);
-        let progress = step as f64 / self.steps.max(1) as f64;
+        let progress = progress.clamp(0.0, 1.0);
         ramp * self.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
+    }
+
+    /// How far through the run `step` is after `elapsed` seconds (0–1).
+    fn progress(&self, step: usize, elapsed: f64) -> f64 {
+        let by_steps = step as f64 / self.steps.max(1) as f64;
+        match self.time_limit_s {
+            Some(limit) if limit > 0.0 => by_steps.max(elapsed / limit),
+            _ => by_steps,
+        }
     }
 }
 
@@ -107,6 +127,8 @@ pub struct StepLoss {
     pub container: f64,
     /// Σ MSE(secret, revealed).
     pub reveal: f64,
+    /// Learning rate of the step.
+    pub lr: f64,
 }
 
 /// Everything needed to continue training later.
@@ -261,7 +283,12 @@ pub fn train<B: AutodiffBackend>(
     // Each step draws from a stream seeded by (seed, step), so a resumed run
     // sees the same batches as an uninterrupted one.
     let channel = Channel::Quantize8;
+    let started = std::time::Instant::now();
     for step in first_step..options.steps {
+        let lr = options.lr_at_progress(
+            step,
+            options.progress(step, started.elapsed().as_secs_f64()),
+        );
         let mut rng = StdRng::seed_from_u64(options.seed ^ (step as u64).wrapping_mul(0x9E37_79B9));
         let cover = data.batch::<B>(options.batch, &mut rng, device);
         let secrets: Vec<Tensor<B, 4>> = (0..config.secrets)
@@ -276,16 +303,18 @@ pub fn train<B: AutodiffBackend>(
             total: loss.total.clone().into_scalar().elem::<f64>(),
             container: loss.container.into_scalar().elem::<f64>(),
             reveal: loss.reveal.into_scalar().elem::<f64>(),
+            lr,
         };
         if !values.total.is_finite() {
             return Err(Error::Data(format!("loss diverged at step {}", step + 1)));
         }
         let grads = GradientsParams::from_grads(loss.total.backward(), &net);
-        net = optim.step(options.lr_at(step), net, grads);
+        net = optim.step(lr, net, grads);
         let done = step + 1;
         observer.on_step(done, values);
 
-        let last = done == options.steps;
+        let out_of_time = options.progress(done, started.elapsed().as_secs_f64()) >= 1.0;
+        let last = done == options.steps || out_of_time;
         if !validation.is_empty() && (done % options.validate_every.max(1) == 0 || last) {
             let stego = Stego::new(config.clone(), net.valid(), device.clone());
             observer.on_validation(done, &evaluate(&stego, validation)?);
@@ -304,6 +333,9 @@ pub fn train<B: AutodiffBackend>(
                     .record(optim.to_record(), ())
                     .map_err(|e| Error::Weights(e.to_string()))?,
             })?;
+        }
+        if last {
+            break;
         }
     }
     Ok(Stego::new(config.clone(), net.valid(), device.clone()))

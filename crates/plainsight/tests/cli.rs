@@ -337,6 +337,22 @@ fn train_writes_checkpoints_and_resumes() {
         "layout",
     );
     assert!(!d.join("other").exists());
+
+    // A time limit ends the run early but still writes the model; the JPEG attack
+    // takes its gradient from the differentiable stand-in (16-px crops are whole blocks).
+    let out = train_into(
+        "timed",
+        "1000",
+        &["--time-limit", "0.001", "--attacks", "jpeg:50-90"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = fs::read_to_string(d.join("timed/train_log.csv")).unwrap();
+    assert_eq!(log.lines().count(), 2, "one step, then out of time:\n{log}");
+    assert!(d.join("timed/model.mpk").exists());
+    assert_user_error(
+        &train_into("never", "2", &["--time-limit", "0"]),
+        "--time-limit",
+    );
 }
 
 #[test]

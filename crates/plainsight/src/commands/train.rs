@@ -77,6 +77,10 @@ pub struct TrainArgs {
     /// (e.g. `none,jpeg:50-95,noise:0-3,resize:0.5-1`)
     #[arg(long)]
     attacks: Option<String>,
+    /// Stop after this many seconds (the learning rate decays by time or by steps,
+    /// whichever is further along); counted afresh by --resume
+    #[arg(long, value_name = "SECONDS")]
+    time_limit: Option<f64>,
     /// Save a checkpoint every this many steps
     #[arg(long, default_value_t = 250)]
     checkpoint_every: usize,
@@ -147,7 +151,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
             code
         }),
         attacks: args.attacks.clone(),
+        time_limit_s: args.time_limit,
     };
+    if args.time_limit.is_some_and(|t| !(t > 0.0 && t.is_finite())) {
+        bail!("--time-limit must be a positive number of seconds");
+    }
     if let Some(spec) = &args.attacks {
         plainsight_core::distort::AttackRange::parse_list(spec)?;
     }
@@ -197,7 +205,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         Start::Resume(c) => c.step,
         _ => 0,
     };
-    let mut observer = FileObserver::new(&args.out, options.clone(), start_step)?;
+    let mut observer = FileObserver::new(&args.out, &options, start_step)?;
     eprintln!(
         "training {} secret(s), {} steps of batch {} on {}x{} crops",
         args.secrets, args.steps, args.batch, args.crop, args.crop
@@ -311,11 +319,10 @@ struct FileObserver {
     val_log: fs::File,
     started: Instant,
     losses: Vec<(usize, f64)>,
-    options: TrainOptions,
 }
 
 impl FileObserver {
-    fn new(out: &Path, options: TrainOptions, start_step: usize) -> Result<Self> {
+    fn new(out: &Path, options: &TrainOptions, start_step: usize) -> Result<Self> {
         let open = |name: &str, header: &str| -> Result<fs::File> {
             let path = out.join(name);
             let fresh = !path.exists();
@@ -350,7 +357,6 @@ impl FileObserver {
             val_log,
             started: Instant::now(),
             losses,
-            options,
         })
     }
 }
@@ -375,7 +381,7 @@ impl TrainObserver for FileObserver {
             loss.total,
             loss.container,
             loss.reveal,
-            self.options.lr_at(step - 1),
+            loss.lr,
             self.started.elapsed().as_secs_f64()
         );
         self.losses.push((step, loss.total));
