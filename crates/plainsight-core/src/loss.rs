@@ -41,6 +41,21 @@ pub fn stego_loss<B: Backend>(
     }
 }
 
+/// Mean squared difference between horizontal and between vertical neighbours of
+/// `residual` (the container minus the cover): its energy weighted towards high
+/// frequencies (by 4·sin²(πf) per axis), which is where steganalysers and JPEG look.
+/// Added to the loss with a weight, it pushes the hidden signal to lower frequencies.
+///
+/// # Shapes
+/// `[batch, channels, H, W]` with H, W ≥ 2 → `[1]`
+pub fn residual_roughness<B: Backend>(residual: Tensor<B, 4>) -> Tensor<B, 1> {
+    let [_, _, height, width] = residual.dims();
+    let across =
+        residual.clone().narrow(3, 1, width - 1) - residual.clone().narrow(3, 0, width - 1);
+    let down = residual.clone().narrow(2, 1, height - 1) - residual.narrow(2, 0, height - 1);
+    across.square().mean() + down.square().mean()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,6 +63,19 @@ mod tests {
 
     fn filled(value: f32) -> Tensor<CpuBackend, 4> {
         Tensor::full([1, 3, 2, 2], value, &Default::default())
+    }
+
+    #[test]
+    fn roughness_is_zero_for_flat_and_largest_for_a_checkerboard() {
+        let device = Default::default();
+        assert_eq!(residual_roughness(filled(0.3)).into_scalar(), 0.0);
+        let board = Tensor::<CpuBackend, 1>::from_floats([1.0, -1.0, -1.0, 1.0], &device)
+            .reshape([1, 1, 2, 2]);
+        let stripes = Tensor::<CpuBackend, 1>::from_floats([1.0, 1.0, -1.0, -1.0], &device)
+            .reshape([1, 1, 2, 2]);
+        // Same energy; the checkerboard changes along both axes, the stripes along one.
+        assert_eq!(residual_roughness(board).into_scalar(), 8.0);
+        assert_eq!(residual_roughness(stripes).into_scalar(), 4.0);
     }
 
     #[test]

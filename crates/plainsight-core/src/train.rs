@@ -18,7 +18,7 @@ use crate::distort::AttackRange;
 use crate::error::{Error, Result};
 use crate::eval::{evaluate, EvalReport, Pair};
 use crate::linear_code::BlockStatistics;
-use crate::loss::stego_loss;
+use crate::loss::{residual_roughness, stego_loss};
 use crate::pixels::{images_to_tensor, RgbImage};
 use crate::stego::{Stego, WeightRecorder};
 
@@ -49,6 +49,9 @@ pub struct TrainOptions {
     /// whichever is further along, so a run cut short still ends at a low rate.
     #[serde(default)]
     pub time_limit_s: Option<f64>,
+    /// Weight of [`residual_roughness`] in the loss (0: Baluja's loss alone).
+    #[serde(default)]
+    pub smooth_residual: f32,
 }
 
 /// Parameters of the linear code the default networks start from.
@@ -89,6 +92,7 @@ impl Default for TrainOptions {
             linear_code: None,
             attacks: None,
             time_limit_s: None,
+            smooth_residual: 0.0,
         }
     }
 }
@@ -298,7 +302,12 @@ pub fn train<B: AutodiffBackend>(
         let attack = attacks[rng.random_range(0..attacks.len())].sample(&mut rng);
         let received = distort(container.clone(), attack, &mut rng)?;
         let revealed = net.reveal(received, config.secrets);
-        let loss = stego_loss(cover, container, &secrets, &revealed, config.beta);
+        let roughness = (options.smooth_residual > 0.0)
+            .then(|| residual_roughness(container.clone() - cover.clone()));
+        let mut loss = stego_loss(cover, container, &secrets, &revealed, config.beta);
+        if let Some(roughness) = roughness {
+            loss.total = loss.total + roughness.mul_scalar(options.smooth_residual);
+        }
         let values = StepLoss {
             total: loss.total.clone().into_scalar().elem::<f64>(),
             container: loss.container.into_scalar().elem::<f64>(),

@@ -77,6 +77,11 @@ pub struct TrainArgs {
     /// (e.g. `none,jpeg:50-95,noise:0-3,resize:0.5-1`)
     #[arg(long)]
     attacks: Option<String>,
+    /// Weight of the residual's roughness (squared differences of neighbouring
+    /// container-minus-cover values) in the loss: pushes the hidden signal to lower
+    /// frequencies, which steganalysers and JPEG see less
+    #[arg(long, default_value_t = 0.0)]
+    smooth_residual: f32,
     /// Stop after this many seconds (the learning rate decays by time or by steps,
     /// whichever is further along); counted afresh by --resume
     #[arg(long, value_name = "SECONDS")]
@@ -152,7 +157,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }),
         attacks: args.attacks.clone(),
         time_limit_s: args.time_limit,
+        smooth_residual: args.smooth_residual,
     };
+    if !(args.smooth_residual >= 0.0 && args.smooth_residual.is_finite()) {
+        bail!("--smooth-residual must be a number ≥ 0");
+    }
     if args.time_limit.is_some_and(|t| !(t > 0.0 && t.is_finite())) {
         bail!("--time-limit must be a positive number of seconds");
     }
