@@ -4,6 +4,7 @@
 Usage (from the repository root, after `cargo build --release`):
     python3 bench/inspect-stats.py ../shared/data/bsds500/test 1 20
     python3 bench/inspect-stats.py ../shared/data/bsds500/test 3 20
+    python3 bench/inspect-stats.py ../shared/data/bsds500/test 1 20 runs/smooth   # a model folder
 
 Photo i is the cover and photos i+1..i+N its secrets (sorted by name), whole photos,
 as `plainsight eval --full` pairs them; the revealed pixel is each container's centre.
@@ -18,6 +19,7 @@ import tempfile
 
 BIN = "target/release/plainsight"
 folder, secrets, pairs = pathlib.Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+model = ["--model", sys.argv[4]] if len(sys.argv) > 4 else []
 photos = sorted(p for p in folder.rglob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 reports = []
 with tempfile.TemporaryDirectory() as tmp:
@@ -25,12 +27,12 @@ with tempfile.TemporaryDirectory() as tmp:
         cover = photos[i]
         chosen = [photos[(i + k) % len(photos)] for k in range(1, secrets + 1)]
         container = pathlib.Path(tmp) / f"c{i}.png"
-        hide = [BIN, "hide", "--cover", str(cover), "--out", str(container)]
+        hide = [BIN, "hide", "--cover", str(cover), "--out", str(container), *model]
         for s in chosen:
             hide += ["--secret", str(s)]
         subprocess.run(hide, check=True, capture_output=True)
         inspect = [BIN, "inspect", "--json", "--stego", str(container), "--cover", str(cover),
-                   "--out", str(pathlib.Path(tmp) / f"f{i}.png")]
+                   "--out", str(pathlib.Path(tmp) / f"f{i}.png"), *model]
         for s in chosen:
             inspect += ["--secret", str(s)]
         out = subprocess.run(inspect, check=True, capture_output=True, text=True).stdout
