@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# One GPU lease (about 9 minutes of an H100): training throughput of burn's cuda
-# backend against PyTorch on the same architectures, then six training runs side by
-# side, each stopped by --time-limit. Everything it makes lands in $OUT as tar files.
+# One GPU lease (about 9 minutes of an H100): a smoke test of burn's cuda backend,
+# training throughput of burn against PyTorch on the same architectures, then six
+# training runs side by side, each stopped by --time-limit. Everything it makes lands
+# in $OUT as tar files. (The first lease ran it without step 0: burn finished no step.)
 #
 # Prepared here (the GPU machine has no Rust toolchain):
-#   CARGO_TARGET_DIR=target-cuda cargo build --release -p plainsight --features cuda
+#   CARGO_TARGET_DIR=target-cuda cargo build --release -p plainsight --features cuda   # or cuda-fusion
 #   mkdir -p device-bin/data && strip -o device-bin/plainsight target-cuda/release/plainsight
 #   xz -T2 -6 device-bin/plainsight
 #   cp -r ../shared/data/bsds500/train device-bin/data/train
@@ -25,9 +26,21 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
 nproc
 date -u
 
+echo "== 0. does burn's CUDA backend finish a step? (the first lease saw none in 215 s) =="
+export CUBECL_AUTOTUNE_LEVEL=${CUBECL_AUTOTUNE_LEVEL:-minimal}
+start=$(date +%s)
+CUBECL_DEBUG_LOG=/tmp/cubecl.log timeout 150 "$BIN" train --device "$DEVICE" --data "$DATA" \
+  --out /tmp/runs/smoke --crop 16 --batch 2 --steps 3 --channels 8 --depth 2 --no-code \
+  --validate-every 1000 --checkpoint-every 1000 2>&1 | tail -2
+echo "smoke: $(($(date +%s) - start)) s, $(($(wc -l < /tmp/runs/smoke/train_log.csv) - 1)) step(s) logged"
+cat /tmp/runs/smoke/train_log.csv
+[ -f /tmp/cubecl.log ] && { wc -l /tmp/cubecl.log; tail -c 200000 /tmp/cubecl.log | gzip > "$OUT/cubecl-log-tail.gz"; }
+steps=$(($(wc -l < /tmp/runs/smoke/train_log.csv) - 1))
+
 echo "== 1. throughput: burn cuda, 256x256 crops, batch 16 =="
 archs="unshuffle baluja"
 [ "${SKIP_THROUGHPUT:-0}" = 1 ] && archs=""  # smoke tests of the rest
+[ "$steps" -lt 3 ] && archs=""  # no point: PyTorch alone, then stop
 for arch in $archs; do
   RAYON_NUM_THREADS=4 timeout 60 "$BIN" train --device "$DEVICE" --arch "$arch" --data "$DATA" \
     --out "/tmp/runs/tp-$arch" --crop 256 --batch 16 --steps 100000 --time-limit 25 \
@@ -41,6 +54,7 @@ done
 echo "== 2. throughput: PyTorch, same architectures, same GPU =="
 [ -n "$archs" ] && timeout 90 python3 bench/torch_train_throughput.py "$DATA" 256 16 15
 
+[ "$steps" -lt 3 ] && { echo "burn's CUDA backend finished no step: stopping"; exit 1; }
 echo "== 3. training runs side by side, ${TRAIN_SECONDS} s each =="
 common=(--device "$DEVICE" --data "$DATA" --val "$VAL" --crop 128 --batch 16 --steps 1000000
   --time-limit "$TRAIN_SECONDS" --validate-every 1000 --checkpoint-every 1000 --val-count 16)
