@@ -37,6 +37,13 @@ const RGB_TO_YCC: [[f32; 3]; 3] = [
     [0.5, -0.418_688, -0.081_312],
 ];
 
+/// YCbCr → RGB (JFIF), the inverse of [`RGB_TO_YCC`]; columns are Y, Cb, Cr.
+const YCC_TO_RGB: [[f32; 3]; 3] = [
+    [1.0, 0.0, 1.402],
+    [1.0, -0.344_136, -0.714_136],
+    [1.0, 1.772, 0.0],
+];
+
 /// Quantisation steps at `quality` (1–100) as libjpeg scales them: `[luma, chroma]`.
 pub fn quant_tables(quality: u8) -> [[f32; 64]; 2] {
     let quality = u32::from(quality.clamp(1, 100));
@@ -83,9 +90,12 @@ pub fn jpeg_approx<B: Backend>(image: Tensor<B, 4>, quality: u8) -> Tensor<B, 4>
         "jpeg_approx needs RGB with sides that are multiples of 8, got {:?}",
         image.dims()
     );
-    let colour = Tensor::<B, 1>::from_floats(RGB_TO_YCC.as_flattened(), &device).reshape([3, 3]);
-    let to_ycc = colour.clone().unsqueeze::<3>().repeat_dim(0, batch);
-    let to_rgb = colour.inverse_3x3().unsqueeze::<3>().repeat_dim(0, batch);
+    let matrix = |m: &[[f32; 3]; 3]| {
+        Tensor::<B, 1>::from_floats(m.as_flattened(), &device)
+            .reshape([1, 3, 3])
+            .repeat_dim(0, batch)
+    };
+    let (to_ycc, to_rgb) = (matrix(&RGB_TO_YCC), matrix(&YCC_TO_RGB));
     let dct = Tensor::<B, 1>::from_floats(dct_matrix().as_slice(), &device).reshape([64, 64]);
     let [luma, chroma] = quant_tables(quality);
     let steps = Tensor::<B, 1>::from_floats([luma, chroma, chroma].as_flattened(), &device)
@@ -119,37 +129,13 @@ pub fn jpeg_approx<B: Backend>(image: Tensor<B, 4>, quality: u8) -> Tensor<B, 4>
         .matmul(dct)
         .reshape([batch, 3, rows, cols, 8, 8])
         .permute([0, 1, 2, 4, 3, 5])
-        .reshape([batch, 3, height * width]);
-    let ycc = blocks.reshape([batch, 3, height, width]) + shift;
+        .reshape([batch, 3, height, width]);
+    let ycc = blocks + shift;
     to_rgb
         .matmul(ycc.reshape([batch, 3, height * width]))
         .reshape([batch, 3, height, width])
         .div_scalar(255.0)
         .clamp(0.0, 1.0)
-}
-
-/// The inverse of a 3×3 matrix held as a tensor, by the adjugate (computed on the host:
-/// the colour matrix is a constant).
-trait Inverse3x3 {
-    fn inverse_3x3(self) -> Self;
-}
-
-impl<B: Backend> Inverse3x3 for Tensor<B, 2> {
-    fn inverse_3x3(self) -> Self {
-        let device = self.device();
-        let m: Vec<f32> = self.into_data().to_vec().expect("f32 matrix");
-        let at = |r: usize, c: usize| m[r * 3 + c] as f64;
-        let cofactor = |r: usize, c: usize| {
-            let (r1, r2) = ((r + 1) % 3, (r + 2) % 3);
-            let (c1, c2) = ((c + 1) % 3, (c + 2) % 3);
-            at(r1, c1) * at(r2, c2) - at(r1, c2) * at(r2, c1)
-        };
-        let det: f64 = (0..3).map(|c| at(0, c) * cofactor(0, c)).sum();
-        let inverse: Vec<f32> = (0..9)
-            .map(|i| (cofactor(i % 3, i / 3) / det) as f32)
-            .collect();
-        Tensor::<B, 1>::from_floats(inverse.as_slice(), &device).reshape([3, 3])
-    }
 }
 
 #[cfg(test)]
