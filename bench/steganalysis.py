@@ -52,7 +52,7 @@ def lsb_hide(cover, secrets, bits):
     return out
 
 
-def containers(method, covers, secrets, key, tmp):
+def containers(method, covers, secrets, key, tmp, extra=()):
     out = []
     for i, cover in enumerate(covers):
         chosen = [covers[(i + k) % len(covers)] for k in range(1, secrets + 1)]
@@ -68,6 +68,7 @@ def containers(method, covers, secrets, key, tmp):
             cmd += ["--secret", str(path)]
         if key:
             cmd += ["--key", key]
+        cmd += list(extra)
         subprocess.run(cmd, check=True, capture_output=True)
         out.append(np.asarray(Image.open(tmp / "stego.png").convert("RGB")))
     return out
@@ -209,7 +210,8 @@ def main():
     parser.add_argument("method")
     parser.add_argument("--secrets", type=int, default=1)
     parser.add_argument("--key")
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--cover-histogram", action="store_true", help="hide with --cover-histogram")
+    parser.add_argument("--epochs", type=int, default=30, help="CNN training epochs; 0 skips the CNN")
     parser.add_argument("--data", default="../shared/data/bsds500")
     args = parser.parse_args()
     torch.set_num_threads(max(torch.get_num_threads(), 1))
@@ -217,17 +219,19 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("train", "test"):
             covers = photos(f"{args.data}/{name}")
-            stegos = containers(args.method, covers, args.secrets, args.key, pathlib.Path(tmp))
+            stegos = containers(args.method, covers, args.secrets, args.key, pathlib.Path(tmp),
+                                ["--cover-histogram"] if args.cover_histogram else [])
             split[name] = (covers + stegos, np.array([0] * len(covers) + [1] * len(stegos)))
     (train_x, train_y), (test_x, test_y) = split["train"], split["test"]
     rows = []
     for name, f in (("chi-square", chi_square), ("RS analysis", rs_rate)):
         a, u = threshold_accuracy(np.array([f(x) for x in train_x]), train_y, np.array([f(x) for x in test_x]), test_y)
         rows.append((name, a, u))
-    a, calibrated, u = cnn(train_x, train_y, test_x, test_y, args.epochs)
-    rows.append((f"CNN ({args.epochs} epochs)", a, u))
-    rows.append((f"CNN ({args.epochs} epochs), threshold from the train split", calibrated, u))
-    label = args.method + (f" keyed" if args.key else "") + f", {args.secrets} secret(s)"
+    if args.epochs > 0:
+        a, calibrated, u = cnn(train_x, train_y, test_x, test_y, args.epochs)
+        rows.append((f"CNN ({args.epochs} epochs)", a, u))
+        rows.append((f"CNN ({args.epochs} epochs), threshold from the train split", calibrated, u))
+    label = args.method + (" keyed" if args.key else "") + (" cover-histogram" if args.cover_histogram else "") + f", {args.secrets} secret(s)"
     for name, a, u in rows:
         print(f"| {label} | {name} | {100 * a:.1f}% | {u:.3f} |")
 

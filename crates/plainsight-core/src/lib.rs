@@ -26,6 +26,7 @@ pub mod config;
 pub mod distort;
 pub mod error;
 pub mod eval;
+pub mod histogram;
 pub mod inspect;
 pub mod jpeg_approx;
 pub mod keys;

@@ -42,12 +42,14 @@ pub struct Stego<B: Backend> {
     net: StegoNet<B>,
     device: B::Device,
     tile: usize,
+    cover_histogram: bool,
 }
 
 impl<B: Backend> Stego<B> {
     /// Wraps a network built from `config`.
     pub fn new(config: StegoConfig, net: StegoNet<B>, device: B::Device) -> Self {
         Stego {
+            cover_histogram: false,
             config,
             net,
             device,
@@ -85,6 +87,13 @@ impl<B: Backend> Stego<B> {
         self
     }
 
+    /// Gives containers exactly the cover's per-channel histogram (see
+    /// [`crate::histogram`]; docs/security.md measures what it costs and gains).
+    pub fn with_cover_histogram(mut self, on: bool) -> Self {
+        self.cover_histogram = on;
+        self
+    }
+
     pub fn config(&self) -> &StegoConfig {
         &self.config
     }
@@ -113,11 +122,23 @@ impl<B: Backend> Stego<B> {
         let mut inputs = vec![cover];
         inputs.extend(secrets);
         let count = secrets.len();
+        let matching = self.cover_histogram;
         let mut out = self.tiled(&inputs, Border::Cover, |tensors| {
             let container = self.net.hide(tensors[0].clone(), &tensors[1..=count]);
-            vec![container]
+            if !matching {
+                return vec![container];
+            }
+            // What rounding to bytes drops, shifted to 0..1 so it survives as a byte.
+            let levels = container.clone().clamp(0.0, 1.0).mul_scalar(255.0);
+            let remainder = (levels.clone() - levels.round()).add_scalar(0.5);
+            vec![container, remainder]
         });
-        Ok(out.remove(0))
+        if !matching {
+            return Ok(out.remove(0));
+        }
+        // Pixels beyond the last whole block carry the cover there; their remainder
+        // is arbitrary but only breaks ties between equal bytes.
+        crate::histogram::match_cover(&out[0], &out[1], cover)
     }
 
     /// `secrets` followed by flat grey images up to the model's secret count, so a

@@ -25,6 +25,42 @@ fn hide_then_reveal_an_odd_sized_cover() {
 }
 
 #[test]
+fn cover_histogram_gives_the_container_the_covers_value_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    save(&photo_like(97, 61, 3), &d.join("cover.png"));
+    save(&photo_like(97, 61, 4), &d.join("secret.png"));
+    let counts = |image: &image::RgbImage| {
+        let mut h = vec![[0usize; 256]; 3];
+        for p in image.pixels() {
+            for c in 0..3 {
+                h[c][p.0[c] as usize] += 1;
+            }
+        }
+        h
+    };
+    let cover = load(&d.join("cover.png"));
+    let plain = hide(d, "cover.png", &["secret.png"], "plain.png", &[]);
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    assert_ne!(counts(&load(&d.join("plain.png"))), counts(&cover));
+
+    let out = hide(
+        d,
+        "cover.png",
+        &["secret.png"],
+        "s.png",
+        &["--cover-histogram"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stego = load(&d.join("s.png"));
+    assert_eq!(counts(&stego), counts(&cover));
+    assert_ne!(stego, cover, "something must be hidden");
+    let out = plainsight(&["reveal", "--stego", "s.png", "--out", "r.png"], d);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(psnr(&load(&d.join("r.png")), &load(&d.join("secret.png"))) > 20.0);
+}
+
+#[test]
 fn three_secrets_and_json_output() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -49,6 +49,10 @@ pub struct EvalArgs {
     /// the size and back up)
     #[arg(long, value_parser = parse_attack)]
     attack: Option<Attack>,
+    /// Give every container the cover's exact colour histogram (as `hide
+    /// --cover-histogram` does)
+    #[arg(long, conflicts_with = "method")]
+    cover_histogram: bool,
     /// Use at most this many pairs
     #[arg(long)]
     limit: Option<usize>,
@@ -63,7 +67,11 @@ pub fn run(args: EvalArgs) -> Result<()> {
     }
     let method = match args.method {
         MethodChoice::Net => {
-            Method::Net(Box::new(model::load(args.model.as_deref(), args.secrets)?))
+            let mut model = model::load(args.model.as_deref(), args.secrets)?;
+            if args.cover_histogram {
+                model.stego = model.stego.with_cover_histogram(true);
+            }
+            Method::Net(Box::new(model))
         }
         MethodChoice::Lsb(bits) => Method::Lsb(Lsb::new(bits, args.secrets)?, bits),
     };
@@ -120,6 +128,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         let json = serde_json::json!({
             "model": method.name(), "data": args.data,
             "attack": args.attack.map(|a| a.to_string()),
+            "cover_histogram": args.cover_histogram,
             "crop": crop, "report": report,
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
@@ -187,10 +196,13 @@ fn print_table(model: &str, args: &EvalArgs, r: &EvalReport) {
     } else {
         format!("{0}x{0} crops", args.crop)
     };
-    let channel = match args.attack {
+    let mut channel = match args.attack {
         Some(attack) => format!("8-bit containers under {attack}"),
         None => "8-bit PNG containers".to_string(),
     };
+    if args.cover_histogram {
+        channel.push_str(" with the cover's histogram");
+    }
     println!(
         "model {model}, {} pair(s) from {} ({size}), {} secret(s), {channel}",
         r.pairs,

@@ -33,6 +33,11 @@ pub struct HideArgs {
     /// JPEG quality for a .jpg container
     #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u8).range(1..=100))]
     jpeg_quality: u8,
+    /// Give the container exactly the cover's colour histogram, so that histogram
+    /// detectors (the chi-square attack) see the cover's statistics; costs about
+    /// 2-3 dB of reveal quality (docs/security.md)
+    #[arg(long)]
+    cover_histogram: bool,
     #[command(flatten)]
     options: ModelArgs,
 }
@@ -54,7 +59,10 @@ pub fn run(args: HideArgs) -> Result<()> {
         secrets.push(images::resize(&secret, cover.width(), cover.height()));
     }
     let key = args.options.key()?;
-    let model = args.options.load(count)?;
+    let mut model = args.options.load(count)?;
+    if args.cover_histogram {
+        model.stego = model.stego.with_cover_histogram(true);
+    }
     if args.allow_lossy && model.fragile {
         bail!(
             "--allow-lossy: the embedded model {} does not survive lossy formats; use a model trained with `plainsight train --attacks`",
@@ -68,6 +76,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     if args.options.json {
         let report = serde_json::json!({
             "out": args.out, "model": model.name, "secrets": count, "keyed": key.is_some(),
+            "cover_histogram": args.cover_histogram,
             "width": cover.width(), "height": cover.height(),
             "container_psnr": p, "container_ssim": s,
         });
