@@ -51,7 +51,7 @@ pub fn match_cover(
 ) -> Result<RgbImage> {
     crate::stego::check_same_size(cover, container)?;
     crate::stego::check_same_size(cover, remainder)?;
-    let (c, r, t) = (container.as_bytes(), remainder.as_bytes(), cover.as_bytes());
+    let (c, r) = (container.as_bytes(), remainder.as_bytes());
     let mut data = vec![0u8; c.len()];
     for channel in 0..3 {
         let values: Vec<f32> = c
@@ -61,12 +61,23 @@ pub fn match_cover(
             .step_by(3)
             .map(|(&byte, &rest)| byte as f32 + rest as f32 / 255.0 - 0.5)
             .collect();
-        let target: Vec<u8> = t.iter().skip(channel).step_by(3).copied().collect();
+        let target = plane(cover, channel);
         for (i, v) in match_channel(&values, &target).into_iter().enumerate() {
             data[3 * i + channel] = v;
         }
     }
     RgbImage::new(container.width(), container.height(), data)
+}
+
+/// One colour channel of `image`, pixel by pixel.
+fn plane(image: &RgbImage, channel: usize) -> Vec<u8> {
+    image
+        .as_bytes()
+        .iter()
+        .skip(channel)
+        .step_by(3)
+        .copied()
+        .collect()
 }
 
 #[cfg(test)]
@@ -135,20 +146,7 @@ mod tests {
         let remainder = RgbImage::filled(2, 2, [128, 128, 128]).unwrap();
         let out = match_cover(&container, &remainder, &cover).unwrap();
         for channel in 0..3 {
-            let got: Vec<u8> = out
-                .as_bytes()
-                .iter()
-                .skip(channel)
-                .step_by(3)
-                .copied()
-                .collect();
-            let want: Vec<u8> = cover
-                .as_bytes()
-                .iter()
-                .skip(channel)
-                .step_by(3)
-                .copied()
-                .collect();
+            let (got, want) = (plane(&out, channel), plane(&cover, channel));
             assert_eq!(histogram(&got), histogram(&want), "channel {channel}");
         }
     }
