@@ -2,13 +2,14 @@
 //! the same passphrase puts the revealed image back in order.
 //!
 //! The passphrase is stretched with Argon2id into a 256-bit key; the key seeds
-//! ChaCha20, which draws, per secret slot, a permutation of the image's 12×12 tiles
+//! ChaCha20, which draws, per secret slot, a permutation of the image's tiles (12×12,
+//! or 8×8 for models with several secret slots: [`tile_for`])
 //! and for every tile a rotation/flip and a permutation of the colour channels.
 //! Tiles are aligned to the networks' 4×4 blocks, so every block the networks code
 //! is an intact (rotated, recoloured) piece of a natural image and hiding quality
-//! changes little. docs/security.md has the measurements behind the tile size (8
-//! cost too much quality, 16 left too much structure for a wrong key) and the
-//! threat model.
+//! changes little. docs/security.md has the measurements behind the tile sizes (for
+//! one secret, 8 cost too much quality and 16 left too much structure for a wrong
+//! key; for three, 12 left a wrong key just over SSIM 0.1) and the threat model.
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::seq::SliceRandom;
@@ -47,12 +48,9 @@ pub const ARGON2_LANES: u32 = 1;
 /// that costs).
 const SALT: &[u8] = b"plainsight keyed hiding v1";
 
-/// A 256-bit key derived from a passphrase, and the tile side it scrambles with.
+/// A 256-bit key derived from a passphrase.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Key {
-    bytes: [u8; 32],
-    tile: usize,
-}
+pub struct Key([u8; 32]);
 
 impl std::fmt::Debug for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -77,21 +75,30 @@ impl Key {
 
     /// A key from raw bytes (tests, and callers with their own key management).
     pub fn from_bytes(bytes: [u8; 32]) -> Key {
-        Key { bytes, tile: TILE }
+        Key(bytes)
     }
 
-    /// The same key, scrambling with the tile side for a model with `slots`
-    /// secret slots ([`tile_for`]); hide and reveal must use the same.
-    pub fn for_model(&self, slots: usize) -> Key {
-        Key {
-            bytes: self.bytes,
+    /// How this key scrambles secrets for a model with `slots` secret slots (the
+    /// tile side depends on it, [`tile_for`]): the only way to scramble, so hide and
+    /// reveal cannot disagree on the tiles.
+    pub fn for_model(&self, slots: usize) -> Scrambler {
+        Scrambler {
+            key: self.0,
             tile: tile_for(slots),
         }
     }
+}
 
+/// A key's scrambling for one model ([`Key::for_model`]).
+pub struct Scrambler {
+    key: [u8; 32],
+    tile: usize,
+}
+
+impl Scrambler {
     /// The scrambling of secret slot `slot` in a `width`×`height` image.
     fn plan(&self, slot: usize, width: usize, height: usize) -> Vec<TileMove> {
-        let mut rng = ChaCha20Rng::from_seed(self.bytes);
+        let mut rng = ChaCha20Rng::from_seed(self.key);
         rng.set_stream(slot as u64);
         let tiles = tile_grid(width, height, self.tile);
         // Tiles are exchanged only with tiles of the same shape (edge tiles are smaller).
@@ -280,7 +287,7 @@ mod tests {
 
     #[test]
     fn unscramble_inverts_scramble_for_any_size() {
-        let key = Key::from_bytes([7; 32]);
+        let key = Key::from_bytes([7; 32]).for_model(1);
         for (w, h) in [(64, 64), (37, 21), (8, 8), (3, 50)] {
             let image = gradient(w, h);
             for slot in 0..3 {
@@ -329,10 +336,10 @@ mod tests {
     #[test]
     fn another_key_or_slot_scrambles_differently() {
         let image = gradient(64, 48);
-        let key = Key::from_bytes([1; 32]);
+        let key = Key::from_bytes([1; 32]).for_model(1);
         let mut other = [1; 32];
         other[31] = 2;
-        let other = Key::from_bytes(other);
+        let other = Key::from_bytes(other).for_model(1);
         let scrambled = key.scramble(&image, 0);
         assert!(psnr(&other.unscramble(&scrambled, 0), &image) < 15.0);
         assert!(psnr(&key.unscramble(&scrambled, 1), &image) < 15.0);
