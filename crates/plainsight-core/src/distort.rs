@@ -132,7 +132,8 @@ pub fn from_buffer(buffer: image::RgbImage) -> RgbImage {
     RgbImage::new(w as usize, h as usize, buffer.into_raw()).expect("buffer matches its size")
 }
 
-/// JPEG round trip in memory (baseline, 4:2:0 chroma subsampling as most encoders do).
+/// JPEG round trip in memory: the `image` crate's baseline encoder, which keeps
+/// full-resolution chroma (4:4:4; many other encoders subsample it to 4:2:0).
 pub fn jpeg(image: &RgbImage, quality: u8) -> Result<RgbImage> {
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)

@@ -107,31 +107,207 @@ impl BlockStatistics {
         // The secret's main directions: the last columns (largest variance).
         let main = self
             .directions
-            .columns(d - dims_per_secret, dims_per_secret);
+            .columns(d - dims_per_secret, dims_per_secret)
+            .into_owned();
+        let gains = DVector::from_element(dims_per_secret, gain);
+        let slots: Vec<DMatrix<f64>> = (0..secrets)
+            // Each secret's slots: the least varying directions not yet taken.
+            .map(|i| {
+                self.directions
+                    .columns(i * dims_per_secret, dims_per_secret)
+                    .into_owned()
+            })
+            .collect();
+        Ok(self.assemble(&slots, &main, &gains))
+    }
+
+    /// A code for one secret that survives lossy channels (JPEG, noise, resizing).
+    ///
+    /// The slots are not the cover's least varying principal directions (those are
+    /// the highest frequencies, the first thing JPEG and resampling remove) but
+    /// colour-opponent DCT directions ([`opponent_dct_basis`]) chosen where the
+    /// channel adds little error (`slot_noise`, one variance per basis direction,
+    /// from [`measure_slot_noise`]) and the cover has little to lose. Each of the
+    /// secret's `dims` main coordinates gets its own gain, the one that minimises
+    /// container error + [`ROBUST_CODE_BETA`] · revealed error for that slot's noise:
+    /// `gain⁴ = β · noise / variance`.
+    pub fn robust_code(&self, dims: usize, slot_noise: &[f64]) -> Result<LinearCode> {
+        let d = self.dims();
+        if dims == 0 || dims > d || slot_noise.len() != d {
+            return Err(Error::Config(format!(
+                "robust code needs 1 <= dims <= {d} and one noise value per direction \
+                 (got {dims} dims, {} noise values)",
+                slot_noise.len()
+            )));
+        }
+        let basis = opponent_dct_basis(self.factor);
+        let covariance = self.covariance();
+        // Rounding to 8 bits is the least any slot suffers.
+        let floor = 1.0 / 12.0 / (255.0 * 255.0);
+        let noise: Vec<f64> = slot_noise.iter().map(|n| n.max(floor)).collect();
+        // Cost of a slot: the channel's error there plus a share of the cover's
+        // own variance, which replacing the slot's content throws away.
+        let cost = |j: usize| {
+            let b = basis.column(j);
+            noise[j] + ROBUST_COVER_WEIGHT * (b.transpose() * &covariance * b)[(0, 0)]
+        };
+        let mut order: Vec<usize> = (0..d).collect();
+        order.sort_by(|&a, &b| cost(a).total_cmp(&cost(b)));
+        let mut chosen = order[..dims].to_vec();
+        // The quietest slot carries the strongest secret direction.
+        chosen.sort_by(|&a, &b| noise[a].total_cmp(&noise[b]));
+        let slots = DMatrix::from_fn(d, dims, |r, c| basis[(r, chosen[c])]);
+        let main = DMatrix::from_fn(d, dims, |r, c| self.directions[(r, d - 1 - c)]);
+        let gains = DVector::from_fn(dims, |k, _| {
+            let variance = self.variances[d - 1 - k].max(floor);
+            (ROBUST_CODE_BETA * noise[chosen[k]] / variance).powf(0.25)
+        });
+        Ok(self.assemble(&[slots], &main, &gains))
+    }
+
+    fn covariance(&self) -> DMatrix<f64> {
+        &self.directions * DMatrix::from_diagonal(&self.variances) * self.directions.transpose()
+    }
+
+    /// Secret `i`'s coordinates along `main` (columns), times `gains`, written into
+    /// the orthonormal columns `slots[i]` of the cover, whose own content there is
+    /// replaced by the cover mean's.
+    fn assemble(
+        &self,
+        slots: &[DMatrix<f64>],
+        main: &DMatrix<f64>,
+        gains: &DVector<f64>,
+    ) -> LinearCode {
+        let d = self.dims();
+        let gain = DMatrix::from_diagonal(gains);
+        let inverse_gain = DMatrix::from_diagonal(&gains.map(|g| 1.0 / g));
         let mut hide_cover = DMatrix::<f64>::zeros(d, d);
-        let mut hide_secrets = Vec::with_capacity(secrets);
+        let mut hide_secrets = Vec::with_capacity(slots.len());
         let mut hide_bias = DVector::<f64>::zeros(d);
-        let mut reveal = Vec::with_capacity(secrets);
-        for i in 0..secrets {
-            // This secret's slots: the least varying directions not yet taken.
-            let slots = self
-                .directions
-                .columns(i * dims_per_secret, dims_per_secret);
+        let mut reveal = Vec::with_capacity(slots.len());
+        for slots in slots {
             let clear = slots * slots.transpose(); // projector onto the slots
-            let write = (slots * main.transpose()) * gain; // secret coords into the slots
-            let read = (main * slots.transpose()) / gain; // and back
+            let write = slots * &gain * main.transpose(); // secret coords into the slots
+            let read = main * &inverse_gain * slots.transpose(); // and back
             hide_cover -= &clear;
             hide_bias += &clear * &self.mean - &write * &self.mean;
             let reveal_bias = &self.mean - &read * &self.mean;
             hide_secrets.push(write);
             reveal.push((read, reveal_bias));
         }
-        Ok(LinearCode {
+        LinearCode {
             hide_cover,
             hide_secrets,
             hide_bias,
             reveal,
-        })
+        }
+    }
+}
+
+/// Weight of the cover's variance against the channel's noise when the robust code
+/// picks its slots, and the β its gains balance; both measured with a NumPy
+/// prototype on bsds500/train statistics and val crops (docs/model.md).
+pub const ROBUST_COVER_WEIGHT: f64 = 0.04;
+pub const ROBUST_CODE_BETA: f64 = 0.5;
+
+/// An orthonormal basis of `f`×`f` RGB blocks (columns, in unshuffle order
+/// `channel·f² + row·f + column`): colour-opponent axes (grey, red−blue,
+/// green−magenta) times the 2-D DCT-II. With `f = 8` these are the directions a
+/// JPEG encoder quantises, up to its non-orthogonal YCbCr.
+pub fn opponent_dct_basis(factor: usize) -> DMatrix<f64> {
+    let f = factor;
+    let s3 = 3f64.sqrt();
+    let s2 = 2f64.sqrt();
+    let s6 = 6f64.sqrt();
+    let colours = [
+        [1.0 / s3, 1.0 / s3, 1.0 / s3],
+        [1.0 / s2, 0.0, -1.0 / s2],
+        [1.0 / s6, -2.0 / s6, 1.0 / s6],
+    ];
+    let dct = |k: usize, n: usize| {
+        let scale = if k == 0 {
+            (1.0 / f as f64).sqrt()
+        } else {
+            (2.0 / f as f64).sqrt()
+        };
+        scale * (std::f64::consts::PI * (2 * n + 1) as f64 * k as f64 / (2 * f) as f64).cos()
+    };
+    let d = 3 * f * f;
+    DMatrix::from_fn(d, d, |row, col| {
+        let (channel, y, x) = (row / (f * f), (row / f) % f, row % f);
+        let (colour, u, v) = (col / (f * f), (col / f) % f, col % f);
+        colours[colour][channel] * dct(u, y) * dct(v, x)
+    })
+}
+
+/// The channel's error variance along each direction of [`opponent_dct_basis`]:
+/// every `factor`-block of every crop gets a random test signal (a few levels along
+/// each direction, as a hidden secret would add), is rounded to bytes, passed
+/// through `distort`, and the difference is measured, in 0–1 units squared.
+pub fn measure_slot_noise(
+    crops: &[RgbImage],
+    factor: usize,
+    mut distort: impl FnMut(&RgbImage) -> Result<RgbImage>,
+    rng: &mut impl rand::Rng,
+) -> Result<Vec<f64>> {
+    use rand_distr::{Distribution, Normal};
+    let basis = opponent_dct_basis(factor);
+    let d = basis.nrows();
+    let normal = Normal::new(0.0, TEST_SIGNAL_LEVELS / 255.0).expect("finite");
+    let mut sum = DVector::<f64>::zeros(d);
+    let mut count = 0usize;
+    for crop in crops {
+        let (bw, bh) = (crop.width() / factor, crop.height() / factor);
+        let mut sent = crop.clone();
+        let mut blocks = Vec::with_capacity(bw * bh);
+        for by in 0..bh {
+            for bx in 0..bw {
+                let signal = DVector::from_fn(d, |_, _| normal.sample(rng));
+                let block = read_block(crop, bx, by, factor) + &basis * signal;
+                write_block(&mut sent, bx, by, factor, &block);
+                blocks.push(read_block(&sent, bx, by, factor));
+            }
+        }
+        let received = distort(&sent)?;
+        if (received.width(), received.height()) != (sent.width(), sent.height()) {
+            return Err(Error::Invalid("distortion changed the image size".into()));
+        }
+        for by in 0..bh {
+            for bx in 0..bw {
+                let error = read_block(&received, bx, by, factor) - &blocks[by * bw + bx];
+                sum += (basis.transpose() * error).map(|e| e * e);
+                count += 1;
+            }
+        }
+    }
+    if count == 0 {
+        return Err(Error::Data(format!(
+            "no {factor}x{factor} blocks to measure the channel on"
+        )));
+    }
+    Ok((sum / count as f64).as_slice().to_vec())
+}
+
+/// Standard deviation of the test signal of [`measure_slot_noise`], in 8-bit levels.
+const TEST_SIGNAL_LEVELS: f64 = 6.0;
+
+fn read_block(image: &RgbImage, bx: usize, by: usize, f: usize) -> DVector<f64> {
+    DVector::from_fn(3 * f * f, |i, _| {
+        let (channel, y, x) = (i / (f * f), (i / f) % f, i % f);
+        image.pixel(bx * f + x, by * f + y)[channel] as f64 / 255.0
+    })
+}
+
+fn write_block(image: &mut RgbImage, bx: usize, by: usize, f: usize, block: &DVector<f64>) {
+    for y in 0..f {
+        for x in 0..f {
+            let value = |c: usize| {
+                (block[c * f * f + y * f + x] * 255.0)
+                    .round()
+                    .clamp(0.0, 255.0) as u8
+            };
+            image.set_pixel(bx * f + x, by * f + y, [value(0), value(1), value(2)]);
+        }
     }
 }
 
@@ -150,6 +326,8 @@ pub struct LinearCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
 
     /// Smooth random photos: their blocks have a few strong directions.
     fn smooth_photos() -> Vec<RgbImage> {
@@ -185,6 +363,71 @@ mod tests {
         assert!((revealed - &secret).norm() < 1e-9);
         // The cover changes only in the least varying directions, by a little.
         assert!((container - cover).norm() < 0.1);
+    }
+
+    #[test]
+    fn the_opponent_dct_basis_is_orthonormal() {
+        for f in [2, 4, 8] {
+            let basis = opponent_dct_basis(f);
+            let gram = basis.transpose() * &basis;
+            assert!((gram - DMatrix::identity(3 * f * f, 3 * f * f)).norm() < 1e-9);
+        }
+        // The first direction is a flat grey block.
+        let flat = opponent_dct_basis(4).column(0).into_owned();
+        assert!(flat.iter().all(|v| (v - flat[0]).abs() < 1e-12) && flat[0] > 0.0);
+    }
+
+    #[test]
+    fn measured_slot_noise_is_the_channels_error_in_each_direction() {
+        let photos = smooth_photos();
+        let mut rng = StdRng::seed_from_u64(1);
+        // A lossless channel: nothing but the bytes the test signal was rounded to.
+        let clean = measure_slot_noise(&photos, 4, |i| Ok(i.clone()), &mut rng).unwrap();
+        assert!(clean.iter().all(|&n| n < 1e-12));
+        // Noise of 2 levels: an orthonormal basis sees its variance in every direction.
+        let mut noise_rng = StdRng::seed_from_u64(2);
+        let noisy = measure_slot_noise(
+            &photos,
+            4,
+            |i| Ok(crate::distort::noise(i, 2.0, &mut noise_rng)),
+            &mut rng,
+        )
+        .unwrap();
+        let expected = (2.0f64 / 255.0).powi(2);
+        for n in &noisy {
+            assert!((n / expected - 1.0).abs() < 0.25, "{n} vs {expected}");
+        }
+    }
+
+    #[test]
+    fn the_robust_code_writes_its_quietest_slots_and_reads_them_back() {
+        let photos = smooth_photos();
+        let stats = BlockStatistics::measure(&photos, 2).unwrap();
+        // Pretend the channel is noisy everywhere but in directions 3, 5 and 7.
+        let mut noise = vec![1.0; 12];
+        for j in [3, 5, 7] {
+            noise[j] = 1e-4;
+        }
+        let code = stats.robust_code(3, &noise).unwrap();
+        let basis = opponent_dct_basis(2);
+        let secret = &stats.mean + stats.directions.column(11) * 0.2;
+        let cover = &stats.mean + stats.directions.column(10) * 0.1;
+        let residual =
+            &code.hide_cover * &cover + &code.hide_secrets[0] * &secret + &code.hide_bias;
+        // Only the three quiet directions change.
+        let moved = basis.transpose() * &residual;
+        for (j, m) in moved.iter().enumerate() {
+            assert_eq!(
+                m.abs() > 1e-12,
+                [3, 5, 7].contains(&j),
+                "direction {j}: {m}"
+            );
+        }
+        let (read, bias) = &code.reveal[0];
+        let revealed = read * (&cover + residual) + bias;
+        assert!((revealed - &secret).norm() < 1e-9);
+        assert!(stats.robust_code(13, &noise).is_err());
+        assert!(stats.robust_code(2, &noise[..5]).is_err());
     }
 
     #[test]

@@ -59,11 +59,37 @@ pub struct TrainOptions {
 pub struct CodeOptions {
     /// Principal directions carried per secret.
     pub dims_per_secret: usize,
-    /// Scale of the secret's coordinates inside the cover.
+    /// Scale of the secret's coordinates inside the cover (the principal code).
     pub gain: f64,
+    /// Which code: the cover's least varying directions, or slots chosen for the
+    /// training attacks.
+    #[serde(default)]
+    pub kind: CodeKind,
+}
+
+/// The two starting codes of [`crate::linear_code`].
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeKind {
+    /// Replace the cover's least varying principal directions (lossless channels).
+    #[default]
+    Principal,
+    /// Colour-opponent DCT slots where the training attacks add little error, one
+    /// gain per slot ([`BlockStatistics::robust_code`]; one secret).
+    Robust,
 }
 
 impl CodeOptions {
+    /// The robust code's default: 24 secret directions (one secret), measured on
+    /// bsds500/val with `factor` 8 (docs/model.md).
+    pub fn robust() -> Self {
+        CodeOptions {
+            dims_per_secret: 24,
+            gain: 1.0 / 12.0,
+            kind: CodeKind::Robust,
+        }
+    }
+
     /// Our choice for `secrets` secrets with `dims = 3f²` values per block,
     /// measured on bsds500/val (docs/model.md).
     pub fn recommended(secrets: usize, dims: usize) -> Self {
@@ -75,6 +101,7 @@ impl CodeOptions {
         CodeOptions {
             dims_per_secret: dims_per_secret.max(1),
             gain: 1.0 / 12.0,
+            kind: CodeKind::Principal,
         }
     }
 }
@@ -216,6 +243,54 @@ impl CropSampler {
     }
 }
 
+/// The error each training attack adds along the robust code's candidate slots,
+/// measured on 32 training crops of 128 pixels (or the photos' size if smaller).
+fn measure_attack_noise(
+    data: &CropSampler,
+    attacks: &[AttackRange],
+    factor: usize,
+    seed: u64,
+) -> Result<Vec<f64>> {
+    let lossy: Vec<AttackRange> = attacks
+        .iter()
+        .copied()
+        .filter(|a| *a != AttackRange::None)
+        .collect();
+    if lossy.is_empty() {
+        return Err(Error::Config(
+            "the robust code needs attacks to measure (train --attacks)".into(),
+        ));
+    }
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x0005_1077_015e);
+    let side = |photo: &RgbImage| photo.width().min(photo.height()).min(128) / factor * factor;
+    let crops: Vec<RgbImage> = (0..32)
+        .map(|_| {
+            let photo = &data.photos()[rng.random_range(0..data.photos().len())];
+            let s = side(photo);
+            let x = rng.random_range(0..=photo.width() - s);
+            let y = rng.random_range(0..=photo.height() - s);
+            photo.crop(x, y, s, s)
+        })
+        .collect();
+    let mut attack_rng = StdRng::seed_from_u64(seed ^ 0x00a7_7ac6);
+    let mut signal_rng = StdRng::seed_from_u64(seed ^ 0x0051_64a1);
+    let mut pick = 0usize;
+    crate::linear_code::measure_slot_noise(
+        &crops,
+        factor,
+        |image| {
+            // Every attack family in turn, its parameter drawn from its range.
+            let range = lossy[pick % lossy.len()];
+            pick += 1;
+            match range.sample(&mut attack_rng) {
+                Some(attack) => attack.apply(image, &mut attack_rng),
+                None => Ok(image.clone()),
+            }
+        },
+        &mut signal_rng,
+    )
+}
+
 /// Trains `config`'s model from `start`.
 ///
 /// Covers and secrets are drawn independently every batch, so each secret meets
@@ -279,7 +354,18 @@ pub fn train<B: AutodiffBackend>(
                 (options.linear_code, &config.architecture)
             {
                 let stats = BlockStatistics::measure(data.photos(), *factor)?;
-                let code = stats.code(config.secrets, code.dims_per_secret, code.gain)?;
+                let code = match code.kind {
+                    CodeKind::Principal => {
+                        stats.code(config.secrets, code.dims_per_secret, code.gain)?
+                    }
+                    CodeKind::Robust => {
+                        if config.secrets != 1 {
+                            return Err(Error::Config("the robust code carries one secret".into()));
+                        }
+                        let noise = measure_attack_noise(data, &attacks, *factor, options.seed)?;
+                        stats.robust_code(code.dims_per_secret, &noise)?
+                    }
+                };
                 net = net.with_linear_code(&code, device);
             }
         }

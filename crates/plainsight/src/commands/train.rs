@@ -72,6 +72,11 @@ pub struct TrainArgs {
     /// Start from random weights instead of the linear code
     #[arg(long)]
     no_code: bool,
+    /// Which linear code to start from: `principal` (the cover's least varying
+    /// directions; lossless containers) or `robust` (colour-opponent DCT slots where
+    /// the --attacks add little error; one secret, best with --factor 8)
+    #[arg(long, value_enum, default_value_t = CodeChoice::Principal)]
+    code: CodeChoice,
     /// Distortions between hiding and reveal, one drawn per step, for a robust model:
     /// a comma-separated list of `none`, `jpeg:Q1-Q2`, `noise:S1-S2`, `resize:F1-F2`
     /// (e.g. `none,jpeg:50-95,noise:0-3,resize:0.5-1`)
@@ -108,6 +113,12 @@ pub struct TrainArgs {
     /// Where to train
     #[arg(long, value_enum, default_value_t = Device::Cpu)]
     device: Device,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CodeChoice {
+    Principal,
+    Robust,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -150,7 +161,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
         validate_every: args.validate_every,
         linear_code: (!args.no_code && matches!(args.arch, ArchChoice::Unshuffle)).then(|| {
             let dims = 3 * args.factor * args.factor;
-            let mut code = CodeOptions::recommended(args.secrets, dims);
+            let mut code = match args.code {
+                CodeChoice::Principal => CodeOptions::recommended(args.secrets, dims),
+                CodeChoice::Robust => CodeOptions::robust(),
+            };
             code.dims_per_secret = args.code_dims.unwrap_or(code.dims_per_secret);
             code.gain = args.code_gain;
             code
@@ -167,6 +181,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
     if let Some(spec) = &args.attacks {
         plainsight_core::distort::AttackRange::parse_list(spec)?;
+    }
+    if matches!(args.code, CodeChoice::Robust) {
+        if args.attacks.is_none() || args.no_code {
+            bail!("--code robust needs attacks to choose its slots for (--attacks) and the code itself (no --no-code)");
+        }
+        if args.secrets != 1 {
+            bail!("--code robust carries one secret (--secrets 1)");
+        }
     }
     let start = if args.resume {
         Start::Resume(Box::new(read_checkpoint(
