@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the robustness table of docs/results.md: every embedded model under every attack
 # (real JPEG, Gaussian noise, Lanczos resize round trip) on bsds500/test 256x256 crops.
-# Usage: [LIMIT=N] bash bench/attack-table.sh [MODEL ...]   (after cargo build --release)
+# Usage: [LIMIT=N] [ATTACKS="none jpeg:90 ..."] bash bench/attack-table.sh [MODEL ...]   (after cargo build --release)
 set -euo pipefail
 bin=target/release/plainsight
 data=../shared/data/bsds500/test
@@ -11,7 +11,7 @@ models=("$@"); [ ${#models[@]} -eq 0 ] && models=(default-1 default-3 robust)
 for model in "${models[@]}"; do
   for model_name in $model; do
     secrets=1; [ "$model_name" = default-3 ] && secrets=3
-    for attack in none jpeg:90 jpeg:75 noise:2 resize:0.75; do
+    for attack in ${ATTACKS:-none jpeg:90 jpeg:75 jpeg420:90 noise:2 resize:0.75}; do
       flag=(); [ "$attack" != none ] && flag=(--attack "$attack")
       limit=(); [ -n "${LIMIT:-}" ] && limit=(--limit "$LIMIT")
       json=$($bin eval --data "$data" --secrets "$secrets" --model "$model_name" "${flag[@]}" "${limit[@]}" --json 2>/dev/null)

@@ -12,8 +12,12 @@ use crate::pixels::RgbImage;
 /// One distortion with fixed parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Attack {
-    /// Encode as JPEG at this quality (1–100) and decode again.
+    /// Encode as JPEG at this quality (1–100) and decode again, chroma at full
+    /// resolution (4:4:4, the `image` crate's encoder, which `hide --allow-lossy` uses).
     Jpeg(u8),
+    /// The same with chroma subsampled 2×2 (4:2:0), as libjpeg's `cjpeg`, Pillow and
+    /// most cameras and web tools save by default.
+    Jpeg420(u8),
     /// Add Gaussian noise of this standard deviation (in 8-bit levels), then round.
     Noise(f32),
     /// Resize to this fraction of the size (Lanczos 3) and back to the original size.
@@ -21,7 +25,7 @@ pub enum Attack {
 }
 
 impl Attack {
-    /// Parses `jpeg:90`, `noise:2` or `resize:0.75`.
+    /// Parses `jpeg:90`, `jpeg420:90`, `noise:2` or `resize:0.75`.
     pub fn parse(text: &str) -> Result<Attack> {
         let (kind, value) = text
             .split_once(':')
@@ -31,16 +35,17 @@ impl Attack {
             .map_err(|_| Error::Invalid(format!("attack `{text}`: `{value}` is not a number")))?;
         let attack = match kind {
             "jpeg" if (1.0..=100.0).contains(&number) => Attack::Jpeg(number.round() as u8),
+            "jpeg420" if (1.0..=100.0).contains(&number) => Attack::Jpeg420(number.round() as u8),
             "noise" if (0.0..=64.0).contains(&number) => Attack::Noise(number),
             "resize" if number > 0.05 && number <= 1.0 => Attack::Resize(number),
-            "jpeg" | "noise" | "resize" => {
+            "jpeg" | "jpeg420" | "noise" | "resize" => {
                 return Err(Error::Invalid(format!(
                     "attack `{text}`: out of range (jpeg 1–100, noise 0–64, resize 0.05–1)"
                 )))
             }
             _ => {
                 return Err(Error::Invalid(format!(
-                    "attack `{text}`: unknown kind `{kind}` (jpeg, noise or resize)"
+                    "attack `{text}`: unknown kind `{kind}` (jpeg, jpeg420, noise or resize)"
                 )))
             }
         };
@@ -51,6 +56,7 @@ impl Attack {
     pub fn apply(&self, image: &RgbImage, rng: &mut StdRng) -> Result<RgbImage> {
         match *self {
             Attack::Jpeg(quality) => jpeg(image, quality),
+            Attack::Jpeg420(quality) => jpeg_420(image, quality),
             Attack::Noise(sigma) => Ok(noise(image, sigma, rng)),
             Attack::Resize(scale) => Ok(resize_round_trip(image, scale)),
         }
@@ -61,6 +67,7 @@ impl std::fmt::Display for Attack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Attack::Jpeg(q) => write!(f, "jpeg:{q}"),
+            Attack::Jpeg420(q) => write!(f, "jpeg420:{q}"),
             Attack::Noise(s) => write!(f, "noise:{s}"),
             Attack::Resize(s) => write!(f, "resize:{s}"),
         }
@@ -72,12 +79,14 @@ impl std::fmt::Display for Attack {
 pub enum AttackRange {
     None,
     Jpeg(u8, u8),
+    Jpeg420(u8, u8),
     Noise(f32, f32),
     Resize(f32, f32),
 }
 
 impl AttackRange {
-    /// Parses a comma-separated list such as `none,jpeg:50-95,noise:0-3,resize:0.5-1`.
+    /// Parses a comma-separated list such as `none,jpeg:50-95,noise:0-3,resize:0.5-1`
+    /// (`jpeg420:Q1-Q2` for subsampled chroma).
     pub fn parse_list(text: &str) -> Result<Vec<AttackRange>> {
         text.split(',')
             .map(|item| {
@@ -93,6 +102,9 @@ impl AttackRange {
                 let high = Attack::parse(&format!("{kind}:{high}"))?;
                 match (low, high) {
                     (Attack::Jpeg(a), Attack::Jpeg(b)) if a <= b => Ok(AttackRange::Jpeg(a, b)),
+                    (Attack::Jpeg420(a), Attack::Jpeg420(b)) if a <= b => {
+                        Ok(AttackRange::Jpeg420(a, b))
+                    }
                     (Attack::Noise(a), Attack::Noise(b)) if a <= b => Ok(AttackRange::Noise(a, b)),
                     (Attack::Resize(a), Attack::Resize(b)) if a <= b => {
                         Ok(AttackRange::Resize(a, b))
@@ -110,6 +122,7 @@ impl AttackRange {
         match *self {
             AttackRange::None => None,
             AttackRange::Jpeg(a, b) => Some(Attack::Jpeg(rng.random_range(a..=b))),
+            AttackRange::Jpeg420(a, b) => Some(Attack::Jpeg420(rng.random_range(a..=b))),
             AttackRange::Noise(a, b) => Some(Attack::Noise(rng.random_range(a..=b))),
             AttackRange::Resize(a, b) => Some(Attack::Resize(rng.random_range(a..=b))),
         }
@@ -138,6 +151,28 @@ pub fn jpeg(image: &RgbImage, quality: u8) -> Result<RgbImage> {
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
         .encode_image(&to_buffer(image))
+        .map_err(|e| Error::Invalid(format!("JPEG encode: {e}")))?;
+    let decoded = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
+        .map_err(|e| Error::Invalid(format!("JPEG decode: {e}")))?;
+    Ok(from_buffer(decoded.into_rgb8()))
+}
+
+/// JPEG round trip in memory with chroma subsampled 4:2:0 (the `jpeg-encoder`
+/// crate, libjpeg's quality scaling; decoded by the `image` crate, which upsamples
+/// the chroma back).
+pub fn jpeg_420(image: &RgbImage, quality: u8) -> Result<RgbImage> {
+    let (w, h) = (image.width(), image.height());
+    let too_big = || Error::Invalid(format!("JPEG: {w}x{h} is larger than 65535 pixels a side"));
+    let mut bytes = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut bytes, quality);
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+    encoder
+        .encode(
+            image.as_bytes(),
+            u16::try_from(w).map_err(|_| too_big())?,
+            u16::try_from(h).map_err(|_| too_big())?,
+            jpeg_encoder::ColorType::Rgb,
+        )
         .map_err(|e| Error::Invalid(format!("JPEG encode: {e}")))?;
     let decoded = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
         .map_err(|e| Error::Invalid(format!("JPEG decode: {e}")))?;
@@ -200,7 +235,15 @@ mod tests {
             "σ=2 gives about 42 dB, got {noisy}"
         );
         assert!(damage("resize:0.9", &mut rng) > damage("resize:0.3", &mut rng));
-        for bad in ["jpeg:0", "noise:x", "blur:2", "resize:1.5", "jpeg"] {
+        assert!(damage("jpeg420:95", &mut rng) > damage("jpeg420:30", &mut rng));
+        for bad in [
+            "jpeg:0",
+            "jpeg420:101",
+            "noise:x",
+            "blur:2",
+            "resize:1.5",
+            "jpeg",
+        ] {
             assert!(Attack::parse(bad).is_err(), "{bad}");
         }
     }
@@ -218,5 +261,28 @@ mod tests {
         }
         assert_eq!(list[0].sample(&mut rng), None);
         assert!(AttackRange::parse_list("jpeg:95-50").is_err());
+        assert_eq!(
+            AttackRange::parse_list("jpeg420:70-90").unwrap(),
+            [AttackRange::Jpeg420(70, 90)]
+        );
+    }
+
+    #[test]
+    fn subsampled_jpeg_loses_fine_colour_that_full_chroma_keeps() {
+        // Red and blue swap every pixel column: colour detail at the finest scale.
+        let data = (0..64 * 64)
+            .flat_map(|p| match p % 2 {
+                0 => [200, 60, 60],
+                _ => [60, 60, 200],
+            })
+            .collect();
+        let stripes = RgbImage::new(64, 64, data).unwrap();
+        let full = psnr(&stripes, &jpeg(&stripes, 95).unwrap());
+        let subsampled = psnr(&stripes, &jpeg_420(&stripes, 95).unwrap());
+        assert!(
+            full > subsampled + 10.0,
+            "4:4:4 {full:.1} dB, 4:2:0 {subsampled:.1} dB"
+        );
+        assert_eq!(jpeg_420(&wavy(), 80).unwrap().width(), 64);
     }
 }

@@ -17,6 +17,11 @@ use crate::stego::Stego;
 pub trait Hider {
     /// Secrets per container.
     fn secrets(&self) -> usize;
+    /// Side of the pixel blocks the hider codes as units (keyed scrambling moves
+    /// whole blocks, [`crate::keys::tile_for`]).
+    fn block(&self) -> usize {
+        1
+    }
     /// Hides exactly [`Hider::secrets`] secrets, each the cover's size.
     fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage>;
     /// Reveals the first `count` secrets.
@@ -26,6 +31,10 @@ pub trait Hider {
 impl<B: Backend> Hider for Stego<B> {
     fn secrets(&self) -> usize {
         Stego::secrets(self)
+    }
+
+    fn block(&self) -> usize {
+        self.config().architecture.size_multiple()
     }
 
     fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {

@@ -3,9 +3,9 @@
 //!
 //! The passphrase is stretched with Argon2id into a 256-bit key; the key seeds
 //! ChaCha20, which draws, per secret slot, a permutation of the image's tiles (12×12,
-//! or 8×8 for models with several secret slots: [`tile_for`])
+//! or 8×8 for models with several secret slots or 8×8 blocks: [`tile_for`])
 //! and for every tile a rotation/flip and a permutation of the colour channels.
-//! Tiles are aligned to the networks' 4×4 blocks, so every block the networks code
+//! Tiles are aligned to the networks' blocks, so every block the networks code
 //! is an intact (rotated, recoloured) piece of a natural image and hiding quality
 //! changes little. docs/security.md has the measurements behind the tile sizes (for
 //! one secret, 8 cost too much quality and 16 left too much structure for a wrong
@@ -29,12 +29,15 @@ pub const TILE: usize = 12;
 /// gets a coarser code anyway, so finer tiles cost it less (docs/security.md).
 pub const MULTI_SECRET_TILE: usize = 8;
 
-/// The tile side for a model with `slots` secret slots.
-pub fn tile_for(slots: usize) -> usize {
-    if slots > 1 {
-        MULTI_SECRET_TILE
+/// The tile side for a model with `slots` secret slots that codes `block`×`block`
+/// blocks: tiles are whole blocks, so a model whose block does not divide the usual
+/// side (the robust model's 8×8 against 12) scrambles single blocks.
+pub fn tile_for(slots: usize, block: usize) -> usize {
+    let side = if slots > 1 { MULTI_SECRET_TILE } else { TILE };
+    if side.is_multiple_of(block.max(1)) {
+        side
     } else {
-        TILE
+        block
     }
 }
 
@@ -78,14 +81,15 @@ impl Key {
         Key(bytes)
     }
 
-    /// How this key scrambles secrets for a model with `slots` secret slots (the
-    /// tile side depends on it, [`tile_for`]): the only way to scramble, so hide and
-    /// reveal cannot disagree on the tiles.
-    pub fn for_model(&self, slots: usize) -> Scrambler {
-        Scrambler {
-            key: self.0,
-            tile: tile_for(slots),
-        }
+    /// How this key scrambles secrets for `model` (the tile side depends on its
+    /// secret slots and block size, [`tile_for`]): the only way to scramble, so hide
+    /// and reveal cannot disagree on the tiles.
+    pub fn for_model(&self, model: &dyn Hider) -> Scrambler {
+        self.with_tile(tile_for(model.secrets(), model.block()))
+    }
+
+    fn with_tile(&self, tile: usize) -> Scrambler {
+        Scrambler { key: self.0, tile }
     }
 }
 
@@ -250,17 +254,19 @@ impl Hider for Keyed<'_> {
         self.inner.secrets()
     }
 
+    fn block(&self) -> usize {
+        self.inner.block()
+    }
+
     fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
-        let key = self.hide_key.for_model(self.inner.secrets());
+        let key = self.hide_key.for_model(self.inner);
         self.inner.hide(cover, &key.scramble_all(secrets))
     }
 
     fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
         let revealed = self.inner.reveal(container, count)?;
         Ok(match &self.reveal_key {
-            Some(key) => key
-                .for_model(self.inner.secrets())
-                .unscramble_all(&revealed),
+            Some(key) => key.for_model(self.inner).unscramble_all(&revealed),
             None => revealed,
         })
     }
@@ -287,7 +293,7 @@ mod tests {
 
     #[test]
     fn unscramble_inverts_scramble_for_any_size() {
-        let key = Key::from_bytes([7; 32]).for_model(1);
+        let key = Key::from_bytes([7; 32]).with_tile(tile_for(1, 4));
         for (w, h) in [(64, 64), (37, 21), (8, 8), (3, 50)] {
             let image = gradient(w, h);
             for slot in 0..3 {
@@ -304,11 +310,14 @@ mod tests {
 
     #[test]
     fn multi_secret_models_scramble_finer_tiles() {
-        assert_eq!(tile_for(1), TILE);
-        assert_eq!(tile_for(3), MULTI_SECRET_TILE);
+        assert_eq!(tile_for(1, 4), TILE);
+        assert_eq!(tile_for(3, 4), MULTI_SECRET_TILE);
+        // Tiles are whole blocks: 8×8 blocks do not fit 12×12 tiles.
+        assert_eq!(tile_for(1, 8), 8);
+        assert_eq!(tile_for(1, 1), TILE);
         let image = gradient(48, 48);
         let key = Key::from_bytes([3; 32]);
-        let (one, three) = (key.for_model(1), key.for_model(3));
+        let (one, three) = (key.with_tile(tile_for(1, 4)), key.with_tile(tile_for(3, 4)));
         let scrambled = three.scramble(&image, 0);
         assert_ne!(scrambled, one.scramble(&image, 0));
         assert_eq!(three.unscramble(&scrambled, 0), image);
@@ -336,10 +345,10 @@ mod tests {
     #[test]
     fn another_key_or_slot_scrambles_differently() {
         let image = gradient(64, 48);
-        let key = Key::from_bytes([1; 32]).for_model(1);
+        let key = Key::from_bytes([1; 32]).with_tile(tile_for(1, 4));
         let mut other = [1; 32];
         other[31] = 2;
-        let other = Key::from_bytes(other).for_model(1);
+        let other = Key::from_bytes(other).with_tile(tile_for(1, 4));
         let scrambled = key.scramble(&image, 0);
         assert!(psnr(&other.unscramble(&scrambled, 0), &image) < 15.0);
         assert!(psnr(&key.unscramble(&scrambled, 1), &image) < 15.0);

@@ -44,8 +44,8 @@ pub struct EvalArgs {
     /// or missing key gives
     #[arg(long, requires = "key")]
     reveal_key: Option<String>,
-    /// Distort every container before reveal: `jpeg:Q` (real JPEG at quality Q),
-    /// `noise:S` (Gaussian noise, S levels of 255) or `resize:F` (Lanczos down to F of
+    /// Distort every container before reveal: `jpeg:Q` (real JPEG at quality Q, full
+    /// chroma), `jpeg420:Q` (chroma subsampled 2×2, as most encoders save), `noise:S` (Gaussian noise, S levels of 255) or `resize:F` (Lanczos down to F of
     /// the size and back up)
     #[arg(long, value_parser = parse_attack)]
     attack: Option<Attack>,
