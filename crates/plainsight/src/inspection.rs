@@ -118,7 +118,7 @@ pub fn inspect(model: &LoadedModel, request: Request) -> Result<Inspection> {
     };
     // The preparation network sees the secret as hidden: scrambled when keyed.
     let secret = &match request.key {
-        Some(key) => key.for_model(model.stego.secrets()).scramble(secret, 0),
+        Some(key) => key.for_model(&model.stego).scramble(secret, 0),
         None => secret.clone(),
     };
     let features = inspect::prep_features(

@@ -63,7 +63,7 @@ impl LoadedModel {
             })
             .collect();
         let fitted = match key {
-            Some(key) => key.for_model(self.stego.secrets()).scramble_all(&fitted),
+            Some(key) => key.for_model(&self.stego).scramble_all(&fitted),
             None => fitted,
         };
         let slots = self.stego.fill_unused_slots(cover, fitted)?;
@@ -79,9 +79,7 @@ impl LoadedModel {
     ) -> Result<Vec<RgbImage>> {
         let revealed = self.stego.reveal(container, count)?;
         Ok(match key {
-            Some(key) => key
-                .for_model(self.stego.secrets())
-                .unscramble_all(&revealed),
+            Some(key) => key.for_model(&self.stego).unscramble_all(&revealed),
             None => revealed,
         })
     }

@@ -23,11 +23,11 @@ pub struct HideArgs {
     #[arg(long = "secret", required = true)]
     secrets: Vec<PathBuf>,
     /// The container to write (.png; lossy formats destroy the hidden data, except
-    /// .jpg with --allow-lossy and a model trained with `train --attacks`)
+    /// .jpg with --allow-lossy and --model robust or a model trained with `train --attacks`)
     #[arg(long)]
     out: PathBuf,
-    /// Allow a .jpg container (only with a model folder trained to survive JPEG,
-    /// `plainsight train --attacks ...`; the embedded models are refused)
+    /// Allow a .jpg container (only with --model robust or a model folder trained to
+    /// survive JPEG, `plainsight train --attacks ...`; default-1 and default-3 are refused)
     #[arg(long)]
     allow_lossy: bool,
     /// JPEG quality for a .jpg container
@@ -65,14 +65,16 @@ pub fn run(args: HideArgs) -> Result<()> {
     }
     if args.allow_lossy && model.fragile {
         bail!(
-            "--allow-lossy: the embedded model {} does not survive lossy formats; use a model trained with `plainsight train --attacks`",
+            "--allow-lossy: the embedded model {} does not survive lossy formats; use --model robust or a model trained with `plainsight train --attacks`",
             model.name
         );
     }
     let container = model.hide(&cover, secrets, key.as_ref())?;
     images::save_container(&args.out, &container, args.jpeg_quality)?;
+    // Measure what was written: a JPEG container is not the one the model made.
+    let written = images::load(&args.out)?;
 
-    let (p, s) = (psnr(&cover, &container), ssim(&cover, &container));
+    let (p, s) = (psnr(&cover, &written), ssim(&cover, &written));
     if args.options.json {
         let report = serde_json::json!({
             "out": args.out, "model": model.name, "secrets": count, "keyed": key.is_some(),
