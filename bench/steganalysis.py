@@ -19,6 +19,7 @@ Detectors:
 For the classical detectors the threshold is the one that classifies the train split
 best; accuracy and AUC are on the test split.
 """
+import os
 import argparse
 import pathlib
 import subprocess
@@ -28,7 +29,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-BIN = "target/release/plainsight"
+BIN = os.environ.get("PLAINSIGHT_BIN", "target/release/plainsight")
 CROP = 256
 
 
@@ -150,14 +151,20 @@ def threshold_accuracy(train_scores, train_labels, test_scores, test_labels):
 
 
 class Steganalyser(torch.nn.Module):
-    def __init__(self):
+    """KV high-pass per channel (fixed), or with `learned_front` a trainable 5x5 layer
+    that mixes the colours and may pick any frequency, then four 3x3 conv blocks."""
+
+    def __init__(self, learned_front=False):
         super().__init__()
-        kv = torch.tensor([[-1, 2, -2, 2, -1], [2, -6, 8, -6, 2], [-2, 8, -12, 8, -2],
-                           [2, -6, 8, -6, 2], [-1, 2, -2, 2, -1]], dtype=torch.float32) / 12
-        self.highpass = torch.nn.Conv2d(3, 3, 5, padding=2, groups=3, bias=False)
-        self.highpass.weight.data[:] = kv
-        self.highpass.weight.requires_grad_(False)
-        layers, width = [], 3
+        if learned_front:
+            self.highpass = torch.nn.Conv2d(3, 12, 5, padding=2)
+        else:
+            kv = torch.tensor([[-1, 2, -2, 2, -1], [2, -6, 8, -6, 2], [-2, 8, -12, 8, -2],
+                               [2, -6, 8, -6, 2], [-1, 2, -2, 2, -1]], dtype=torch.float32) / 12
+            self.highpass = torch.nn.Conv2d(3, 3, 5, padding=2, groups=3, bias=False)
+            self.highpass.weight.data[:] = kv
+            self.highpass.weight.requires_grad_(False)
+        layers, width = [], self.highpass.out_channels
         for out in (16, 32, 64, 64):
             layers += [torch.nn.Conv2d(width, out, 3, padding=1), torch.nn.BatchNorm2d(out), torch.nn.ReLU(), torch.nn.AvgPool2d(2)]
             width = out
@@ -168,12 +175,12 @@ class Steganalyser(torch.nn.Module):
         return self.head(self.body(self.highpass(x)).mean(dim=(2, 3)))
 
 
-def cnn(train_x, train_y, test_x, test_y, epochs, seed=0):
+def cnn(train_x, train_y, test_x, test_y, epochs, learned_front=False, seed=0):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     to_tensor = lambda xs: torch.tensor(np.stack(xs), dtype=torch.float32).permute(0, 3, 1, 2) / 255.0 - 0.5
     tx, ty = to_tensor(train_x), torch.tensor(train_y)
-    net = Steganalyser()
+    net = Steganalyser(learned_front)
     opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-3)
     crop = 128
     for _ in range(epochs):
@@ -212,6 +219,8 @@ def main():
     parser.add_argument("--key")
     parser.add_argument("--cover-histogram", action="store_true", help="hide with --cover-histogram")
     parser.add_argument("--epochs", type=int, default=30, help="CNN training epochs; 0 skips the CNN")
+    parser.add_argument("--learned-front", action="store_true",
+                        help="CNN with a trainable colour-mixing first layer instead of the fixed KV high-pass")
     parser.add_argument("--data", default="../shared/data/bsds500")
     args = parser.parse_args()
     torch.set_num_threads(max(torch.get_num_threads(), 1))
@@ -228,9 +237,10 @@ def main():
         a, u = threshold_accuracy(np.array([f(x) for x in train_x]), train_y, np.array([f(x) for x in test_x]), test_y)
         rows.append((name, a, u))
     if args.epochs > 0:
-        a, calibrated, u = cnn(train_x, train_y, test_x, test_y, args.epochs)
-        rows.append((f"CNN ({args.epochs} epochs)", a, u))
-        rows.append((f"CNN ({args.epochs} epochs), threshold from the train split", calibrated, u))
+        a, calibrated, u = cnn(train_x, train_y, test_x, test_y, args.epochs, args.learned_front)
+        name = f"CNN{', learned front' if args.learned_front else ''} ({args.epochs} epochs)"
+        rows.append((name, a, u))
+        rows.append((f"{name}, threshold from the train split", calibrated, u))
     label = args.method + (" keyed" if args.key else "") + (" cover-histogram" if args.cover_histogram else "") + f", {args.secrets} secret(s)"
     for name, a, u in rows:
         print(f"| {label} | {name} | {100 * a:.1f}% | {u:.3f} |")

@@ -41,8 +41,11 @@ macro_rules! embed {
 }
 
 /// Every embedded model.
-pub const MODELS: &[EmbeddedModel] =
-    &[embed!("default-1", 1, false), embed!("default-3", 3, false)];
+pub const MODELS: &[EmbeddedModel] = &[
+    embed!("default-1", 1, false),
+    embed!("default-3", 3, false),
+    embed!("robust", 1, true),
+];
 
 /// The embedded model called `name`.
 pub fn by_name(name: &str) -> Option<&'static EmbeddedModel> {

@@ -339,7 +339,8 @@ fn train_writes_checkpoints_and_resumes() {
     let out = hide(d, "c.png", &["c.png"], "o.png", &["--model", "run"]);
     assert!(out.status.success(), "{}", stderr(&out));
 
-    // A folder model may write a lossy container when asked; the embedded ones may not.
+    // A folder model may write a lossy container when asked, and so may the embedded
+    // robust model; default-1 and default-3 may not.
     assert_user_error(
         &hide(d, "c.png", &["c.png"], "o.jpg", &["--model", "run"]),
         "lossily",
@@ -361,6 +362,52 @@ fn train_writes_checkpoints_and_resumes() {
         &hide(d, "c.png", &["c.png"], "p.jpg", &["--allow-lossy"]),
         "does not survive lossy formats",
     );
+    let out = hide(
+        d,
+        "c.png",
+        &["c.png"],
+        "q.jpg",
+        &["--model", "robust", "--allow-lossy"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(&fs::read(d.join("q.jpg")).unwrap()[..2], &[0xFF, 0xD8]);
+
+    // The robust code needs attacks to measure its slots against; with them it
+    // trains (8x8 block statistics need larger photos than the ones above).
+    assert_user_error(
+        &train_into("r0", "1", &["--code", "robust", "--factor", "8"]),
+        "needs attacks",
+    );
+    fs::create_dir(d.join("large")).unwrap();
+    for i in 0..4 {
+        save(&photo_like(200, 176, i), &d.join(format!("large/{i}.png")));
+    }
+    let robust = [
+        "train",
+        "--data",
+        "large",
+        "--out",
+        "r1",
+        "--steps",
+        "1",
+        "--batch",
+        "2",
+        "--crop",
+        "32",
+        "--channels",
+        "8",
+        "--depth",
+        "2",
+        "--factor",
+        "8",
+        "--code",
+        "robust",
+        "--attacks",
+        "jpeg:80-90,noise:1-2",
+    ];
+    let out = plainsight(&robust, d);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(d.join("r1/model.mpk").exists());
 
     // Fine-tuning starts from those weights with another β; a layout that does
     // not match them is refused before any work.

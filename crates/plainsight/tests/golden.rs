@@ -13,9 +13,13 @@ use std::path::Path;
 use util::{load, plainsight, psnr, stderr};
 
 fn check_model(model: &str, secrets: usize, min_quality_db: f64) {
+    check_container(model, "png", secrets, min_quality_db);
+}
+
+fn check_container(model: &str, extension: &str, secrets: usize, min_quality_db: f64) {
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let dir = tempfile::tempdir().unwrap();
-    let stego = golden.join(format!("{model}.stego.png"));
+    let stego = golden.join(format!("{model}.stego.{extension}"));
     let mut args = vec![
         "reveal".to_string(),
         "--stego".into(),
@@ -55,4 +59,11 @@ fn default_1_containers_still_reveal() {
 #[test]
 fn default_3_containers_still_reveal() {
     check_model("default-3", 3, 24.0);
+}
+
+/// The robust model's golden container is a JPEG (quality 90, as `hide --allow-lossy`
+/// writes it), so this also checks that reveal reads lossy containers.
+#[test]
+fn robust_jpeg_containers_still_reveal() {
+    check_container("robust", "jpg", 1, 22.0);
 }
