@@ -66,7 +66,8 @@ pub struct TrainArgs {
     /// [default: 3/8 of 3·factor² for one secret, 1/(2·secrets) of it for more]
     #[arg(long)]
     code_dims: Option<usize>,
-    /// Scale of the secret inside the cover in the starting linear code
+    /// Scale of the secret inside the cover in the starting principal code (the robust
+    /// code sets one gain per slot itself)
     #[arg(long, default_value_t = 1.0 / 12.0)]
     code_gain: f64,
     /// Start from random weights instead of the linear code
