@@ -148,11 +148,21 @@ pub fn from_buffer(buffer: image::RgbImage) -> RgbImage {
 /// JPEG round trip in memory: the `image` crate's baseline encoder, which keeps
 /// full-resolution chroma (4:4:4; many other encoders subsample it to 4:2:0).
 pub fn jpeg(image: &RgbImage, quality: u8) -> Result<RgbImage> {
+    decode_jpeg(&encode_jpeg(image, quality)?)
+}
+
+/// The JPEG file [`jpeg`] goes through (and `hide --allow-lossy` writes), as bytes.
+pub fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
         .encode_image(&to_buffer(image))
         .map_err(|e| Error::Invalid(format!("JPEG encode: {e}")))?;
-    let decoded = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
+    Ok(bytes)
+}
+
+/// The pixels of a JPEG file's bytes.
+pub fn decode_jpeg(bytes: &[u8]) -> Result<RgbImage> {
+    let decoded = image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg)
         .map_err(|e| Error::Invalid(format!("JPEG decode: {e}")))?;
     Ok(from_buffer(decoded.into_rgb8()))
 }
@@ -174,9 +184,7 @@ pub fn jpeg_420(image: &RgbImage, quality: u8) -> Result<RgbImage> {
             jpeg_encoder::ColorType::Rgb,
         )
         .map_err(|e| Error::Invalid(format!("JPEG encode: {e}")))?;
-    let decoded = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
-        .map_err(|e| Error::Invalid(format!("JPEG decode: {e}")))?;
-    Ok(from_buffer(decoded.into_rgb8()))
+    decode_jpeg(&bytes)
 }
 
 /// Gaussian noise of `sigma` levels, rounded and clamped to bytes.

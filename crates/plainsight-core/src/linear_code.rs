@@ -45,14 +45,7 @@ impl BlockStatistics {
         for photo in photos {
             for by in 0..photo.height() / factor {
                 for bx in 0..photo.width() / factor {
-                    for fy in 0..factor {
-                        for fx in 0..factor {
-                            let rgb = photo.pixel(bx * factor + fx, by * factor + fy);
-                            for (c, &v) in rgb.iter().enumerate() {
-                                block[c * factor * factor + fy * factor + fx] = v as f64 / 255.0;
-                            }
-                        }
-                    }
+                    fill_block(photo, bx, by, factor, &mut block);
                     sum += &block;
                     outer.ger(1.0, &block, &block, 1.0);
                     count += 1;
@@ -291,11 +284,23 @@ pub fn measure_slot_noise(
 /// Standard deviation of the test signal of [`measure_slot_noise`], in 8-bit levels.
 const TEST_SIGNAL_LEVELS: f64 = 6.0;
 
+/// Block (`bx`, `by`) of side `f` into `block`, values in 0..=1, in unshuffle order
+/// (`channel·f² + row·f + column`).
+fn fill_block(image: &RgbImage, bx: usize, by: usize, f: usize, block: &mut DVector<f64>) {
+    for y in 0..f {
+        for x in 0..f {
+            let rgb = image.pixel(bx * f + x, by * f + y);
+            for (c, &v) in rgb.iter().enumerate() {
+                block[c * f * f + y * f + x] = v as f64 / 255.0;
+            }
+        }
+    }
+}
+
 fn read_block(image: &RgbImage, bx: usize, by: usize, f: usize) -> DVector<f64> {
-    DVector::from_fn(3 * f * f, |i, _| {
-        let (channel, y, x) = (i / (f * f), (i / f) % f, i % f);
-        image.pixel(bx * f + x, by * f + y)[channel] as f64 / 255.0
-    })
+    let mut block = DVector::zeros(3 * f * f);
+    fill_block(image, bx, by, f, &mut block);
+    block
 }
 
 fn write_block(image: &mut RgbImage, bx: usize, by: usize, f: usize, block: &DVector<f64>) {

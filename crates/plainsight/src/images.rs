@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use plainsight_core::distort::to_buffer;
+use plainsight_core::distort::{self, to_buffer};
 use plainsight_core::RgbImage;
 
 /// Extensions `train` and `eval` pick up when they walk a folder.
@@ -133,16 +133,17 @@ pub fn check_target(path: &Path, inputs: &[&PathBuf], force: bool, allow_jpeg: b
     Ok(())
 }
 
-/// Writes a container as JPEG at `quality` if the name ends in .jpg/.jpeg, else as PNG.
-pub fn save_container(path: &Path, image: &RgbImage, quality: u8) -> Result<()> {
+/// Writes a container as JPEG at `quality` if the name ends in .jpg/.jpeg (the same
+/// encoder `eval --attack jpeg:Q` measures), else as PNG; returns the pixels the file
+/// holds, which for a JPEG are not the container's.
+pub fn save_container(path: &Path, image: RgbImage, quality: u8) -> Result<RgbImage> {
     if matches!(extension(path).as_deref(), Some("jpg" | "jpeg")) {
-        let mut bytes = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
-            .encode_image(&to_buffer(image))
-            .context("cannot encode JPEG")?;
-        write_atomically(path, &bytes)
+        let bytes = distort::encode_jpeg(&image, quality)?;
+        write_atomically(path, &bytes)?;
+        Ok(distort::decode_jpeg(&bytes)?)
     } else {
-        save_png(path, image)
+        save_png(path, &image)?;
+        Ok(image)
     }
 }
 

@@ -70,9 +70,8 @@ pub fn run(args: HideArgs) -> Result<()> {
         );
     }
     let container = model.hide(&cover, secrets, key.as_ref())?;
-    images::save_container(&args.out, &container, args.jpeg_quality)?;
     // Measure what was written: a JPEG container is not the one the model made.
-    let written = images::load(&args.out)?;
+    let written = images::save_container(&args.out, container, args.jpeg_quality)?;
 
     let (p, s) = (psnr(&cover, &written), ssim(&cover, &written));
     if args.options.json {
