@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the robustness table of docs/results.md: every embedded model under every attack
 # (real JPEG, Gaussian noise, Lanczos resize round trip) on bsds500/test 256x256 crops.
-# Usage: [LIMIT=N] [ATTACKS="none jpeg:90 ..."] bash bench/attack-table.sh [MODEL ...]   (after cargo build --release)
+# Usage: [LIMIT=N] [ATTACKS="none jpeg:90 ..."] [ROUNDING=pairs] bash bench/attack-table.sh [MODEL ...]
+# (after cargo build --release; ROUNDING picks eval's --rounding, default nearest)
 set -euo pipefail
 bin=target/release/plainsight
 data=../shared/data/bsds500/test
@@ -14,7 +15,7 @@ for model in "${models[@]}"; do
     for attack in ${ATTACKS:-none jpeg:90 jpeg:75 jpeg420:90 noise:2 resize:0.75}; do
       flag=(); [ "$attack" != none ] && flag=(--attack "$attack")
       limit=(); [ -n "${LIMIT:-}" ] && limit=(--limit "$LIMIT")
-      json=$($bin eval --data "$data" --secrets "$secrets" --model "$model_name" "${flag[@]}" "${limit[@]}" --json 2>/dev/null)
+      json=$($bin eval --data "$data" --secrets "$secrets" --model "$model_name" "${flag[@]}" "${limit[@]}" --rounding "${ROUNDING:-nearest}" --json 2>/dev/null)
       python3 - "$json" "$attack" <<'PY'
 import json, sys
 j = json.loads(sys.argv[1]); r = j["report"]

@@ -2,7 +2,8 @@
 # Prints the quality tables of docs/results.md: the embedded models and the LSB baseline
 # (and any extra model folders given) on the held-out sets, 256x256 centre crops and whole
 # photos, 8-bit PNG containers.
-# Usage: bash bench/eval-table.sh [MODEL_DIR:SECRETS ...]   (after cargo build --release)
+# Usage: [ROUNDING=pairs] bash bench/eval-table.sh [MODEL_DIR:SECRETS ...]   (after cargo build --release)
+# ROUNDING picks eval's --rounding (default nearest, as hide; docs/security.md).
 set -euo pipefail
 bin=target/release/plainsight
 data=../shared/data
@@ -15,7 +16,7 @@ for m in "${methods[@]}"; do
   flag=${m%% *}; rest=${m#* }; secrets=${rest##*:}; name=${rest%:*}
   for set in bsds500/test sr-bench/set14; do
     for size in "--crop 256" "--full"; do
-      json=$($bin eval --data "$data/$set" --secrets "$secrets" $flag "$name" $size --json 2>/dev/null)
+      json=$($bin eval --data "$data/$set" --secrets "$secrets" $flag "$name" $size --rounding "${ROUNDING:-nearest}" --json 2>/dev/null)
       python3 - "$json" "$set" "$size" "$secrets" <<'PY'
 import json, sys
 j = json.loads(sys.argv[1]); r = j["report"]

@@ -217,7 +217,7 @@ def main():
     parser.add_argument("method")
     parser.add_argument("--secrets", type=int, default=1)
     parser.add_argument("--key")
-    parser.add_argument("--cover-histogram", action="store_true", help="hide with --cover-histogram")
+    parser.add_argument("--rounding", help="hide with --rounding (nearest, pairs, cover-histogram; default: the binary's)")
     parser.add_argument("--epochs", type=int, default=30, help="CNN training epochs; 0 skips the CNN")
     parser.add_argument("--learned-front", action="store_true",
                         help="CNN with a trainable colour-mixing first layer instead of the fixed KV high-pass")
@@ -229,7 +229,7 @@ def main():
         for name in ("train", "test"):
             covers = photos(f"{args.data}/{name}")
             stegos = containers(args.method, covers, args.secrets, args.key, pathlib.Path(tmp),
-                                ["--cover-histogram"] if args.cover_histogram else [])
+                                ["--rounding", args.rounding] if args.rounding else [])
             split[name] = (covers + stegos, np.array([0] * len(covers) + [1] * len(stegos)))
     (train_x, train_y), (test_x, test_y) = split["train"], split["test"]
     rows = []
@@ -241,7 +241,7 @@ def main():
         name = f"CNN{', learned front' if args.learned_front else ''} ({args.epochs} epochs)"
         rows.append((name, a, u))
         rows.append((f"{name}, threshold from the train split", calibrated, u))
-    label = args.method + (" keyed" if args.key else "") + (" cover-histogram" if args.cover_histogram else "") + f", {args.secrets} secret(s)"
+    label = args.method + (" keyed" if args.key else "") + (f" --rounding {args.rounding}" if args.rounding else "") + f", {args.secrets} secret(s)"
     for name, a, u in rows:
         print(f"| {label} | {name} | {100 * a:.1f}% | {u:.3f} |")
 

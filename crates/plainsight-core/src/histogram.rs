@@ -1,17 +1,41 @@
-//! Giving a container exactly its cover's colour histogram.
+//! How a container's float values become bytes, and what that shows a detector.
 //!
 //! First-order detectors (the chi-square attack, any test on value counts) look
 //! only at how often each byte value occurs. Adding a hidden signal smooths those
-//! counts, which is what gives a container away. Here the container's float values
-//! are rounded to bytes under one constraint: every channel must end up with the
-//! cover's counts. The pixels are ranked by their float value and the cover's
-//! values handed out in that order (lowest value to the lowest-ranked pixel): in one
-//! dimension this is the assignment that moves the float values least (the monotone
-//! optimal transport), so each pixel changes by at most a level or so beyond plain
-//! rounding. OutGuess (Provos 2001) corrected its histogram for the same reason.
+//! counts, which is what gives a container away. Three roundings:
+//!
+//! - [`Rounding::Nearest`] (the default): each value to its nearest byte.
+//! - [`Rounding::PairBalance`]: nearest, then the few pixels whose
+//!   float value lies closest to a rounding boundary are moved across it so that
+//!   each pair of values (2k, 2k+1) keeps the cover's imbalance — the one statistic
+//!   the chi-square attack reads. Moves go both within pairs (2k ↔ 2k+1, what
+//!   LSB replacement does and RS analysis looks for) and across pairs
+//!   (2k−1 ↔ 2k, which pushes RS analysis the other way), mixed so that RS
+//!   analysis reads the cover's estimate ([`crate::pair_balance`]).
+//! - [`Rounding::CoverHistogram`]: exactly the cover's per-channel counts. The
+//!   pixels are ranked by their float value and the cover's values handed out in
+//!   that order: in one dimension this is the assignment that moves the float
+//!   values least (the monotone optimal transport). OutGuess (Provos 2001)
+//!   corrected its histogram for the same reason. It changes far more pixels than
+//!   pair balancing and costs reveal quality (docs/security.md).
+
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::pixels::RgbImage;
+
+/// How [`crate::stego::Stego::hide`] turns the container's values into bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rounding {
+    /// Each value to the nearest byte.
+    #[default]
+    Nearest,
+    /// Nearest, then the cover's imbalance inside every value pair restored.
+    PairBalance,
+    /// Exactly the cover's per-channel histogram.
+    CoverHistogram,
+}
 
 /// Bytes for one channel: `values` (in levels, 0..=255 scale, any order) rounded so
 /// that the result has exactly the same value counts as `target`.
@@ -38,16 +62,17 @@ pub fn match_channel(values: &[f32], target: &[u8]) -> Vec<u8> {
     out
 }
 
-/// An 8-bit container with `cover`'s per-channel histogram, from the container
-/// rounded to bytes plus what rounding dropped.
+/// The 8-bit container `rounding` makes, from the container rounded to the nearest
+/// bytes plus what that rounding dropped.
 ///
 /// `remainder` holds, per pixel and channel, `float − round(float) + ½` in levels,
 /// stored as a byte (0..=255 for 0..1), which is precise enough to rank pixels that
 /// round to the same byte.
-pub fn match_cover(
+pub fn round_to_cover(
     container: &RgbImage,
     remainder: &RgbImage,
     cover: &RgbImage,
+    rounding: Rounding,
 ) -> Result<RgbImage> {
     crate::stego::check_same_size(cover, container)?;
     crate::stego::check_same_size(cover, remainder)?;
@@ -62,11 +87,22 @@ pub fn match_cover(
             .map(|(&byte, &rest)| byte as f32 + rest as f32 / 255.0 - 0.5)
             .collect();
         let target = plane(cover, channel);
-        for (i, v) in match_channel(&values, &target).into_iter().enumerate() {
+        let bytes = match rounding {
+            Rounding::Nearest => values.iter().map(|&v| nearest(v)).collect(),
+            Rounding::PairBalance => {
+                crate::pair_balance::balance_pairs(&values, &target, container.width())
+            }
+            Rounding::CoverHistogram => match_channel(&values, &target),
+        };
+        for (i, v) in bytes.into_iter().enumerate() {
             data[3 * i + channel] = v;
         }
     }
     RgbImage::new(container.width(), container.height(), data)
+}
+
+pub(crate) fn nearest(value: f32) -> u8 {
+    value.round().clamp(0.0, 255.0) as u8
 }
 
 /// One colour channel of `image`, pixel by pixel.
@@ -144,7 +180,7 @@ mod tests {
         let container =
             RgbImage::new(2, 2, vec![1, 9, 250, 1, 9, 250, 2, 9, 250, 2, 9, 251]).unwrap();
         let remainder = RgbImage::filled(2, 2, [128, 128, 128]).unwrap();
-        let out = match_cover(&container, &remainder, &cover).unwrap();
+        let out = round_to_cover(&container, &remainder, &cover, Rounding::CoverHistogram).unwrap();
         for channel in 0..3 {
             let (got, want) = (plane(&out, channel), plane(&cover, channel));
             assert_eq!(histogram(&got), histogram(&want), "channel {channel}");

@@ -36,7 +36,9 @@ pub mod lsb;
 pub mod metrics;
 pub mod model;
 pub mod nets;
+pub mod pair_balance;
 pub mod pixels;
+pub mod rs_analysis;
 pub mod stego;
 pub mod train;
 

@@ -6,6 +6,7 @@ use burn::record::{FullPrecisionSettings, HalfPrecisionSettings, NamedMpkBytesRe
 
 use crate::config::StegoConfig;
 use crate::error::{Error, Result};
+use crate::histogram::Rounding;
 use crate::model::StegoNet;
 use crate::pixels::{images_to_tensor, tensor_to_images, RgbImage};
 
@@ -42,14 +43,14 @@ pub struct Stego<B: Backend> {
     net: StegoNet<B>,
     device: B::Device,
     tile: usize,
-    cover_histogram: bool,
+    rounding: Rounding,
 }
 
 impl<B: Backend> Stego<B> {
     /// Wraps a network built from `config`.
     pub fn new(config: StegoConfig, net: StegoNet<B>, device: B::Device) -> Self {
         Stego {
-            cover_histogram: false,
+            rounding: Rounding::default(),
             config,
             net,
             device,
@@ -87,10 +88,10 @@ impl<B: Backend> Stego<B> {
         self
     }
 
-    /// Gives containers exactly the cover's per-channel histogram (see
-    /// [`crate::histogram`]; docs/security.md measures what it costs and gains).
-    pub fn with_cover_histogram(mut self, on: bool) -> Self {
-        self.cover_histogram = on;
+    /// How containers are rounded to bytes (see [`crate::histogram`];
+    /// docs/security.md measures what each costs and gains).
+    pub fn with_rounding(mut self, rounding: Rounding) -> Self {
+        self.rounding = rounding;
         self
     }
 
@@ -122,7 +123,7 @@ impl<B: Backend> Stego<B> {
         let mut inputs = vec![cover];
         inputs.extend(secrets);
         let count = secrets.len();
-        let matching = self.cover_histogram;
+        let matching = self.rounding != Rounding::Nearest;
         let mut out = self.tiled(&inputs, Border::Cover, |tensors| {
             let container = self.net.hide(tensors[0].clone(), &tensors[1..=count]);
             if !matching {
@@ -138,7 +139,7 @@ impl<B: Backend> Stego<B> {
         }
         // Pixels beyond the last whole block carry the cover there; their remainder
         // is arbitrary but only breaks ties between equal bytes.
-        crate::histogram::match_cover(&out[0], &out[1], cover)
+        crate::histogram::round_to_cover(&out[0], &out[1], cover, self.rounding)
     }
 
     /// `secrets` followed by flat grey images up to the model's secret count, so a

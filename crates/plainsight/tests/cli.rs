@@ -25,7 +25,7 @@ fn hide_then_reveal_an_odd_sized_cover() {
 }
 
 #[test]
-fn cover_histogram_gives_the_container_the_covers_value_counts() {
+fn roundings_restore_the_covers_pair_balance_or_whole_histogram() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     save(&photo_like(97, 61, 3), &d.join("cover.png"));
@@ -39,17 +39,53 @@ fn cover_histogram_gives_the_container_the_covers_value_counts() {
         }
         h
     };
+    // How far each channel's pair differences count(2k) − count(2k+1) are from the cover's.
+    let pair_miss = |image: &image::RgbImage, cover: &image::RgbImage| -> i64 {
+        let (a, b) = (counts(image), counts(cover));
+        (0..3)
+            .flat_map(|c| (0..128).map(move |k| (c, k)))
+            .map(|(c, k)| {
+                let diff = |h: &Vec<[usize; 256]>| h[c][2 * k] as i64 - h[c][2 * k + 1] as i64;
+                (diff(&a) - diff(&b)).abs()
+            })
+            .sum()
+    };
     let cover = load(&d.join("cover.png"));
-    let plain = hide(d, "cover.png", &["secret.png"], "plain.png", &[]);
+    let plain = hide(
+        d,
+        "cover.png",
+        &["secret.png"],
+        "plain.png",
+        &["--rounding", "nearest"],
+    );
     assert!(plain.status.success(), "{}", stderr(&plain));
-    assert_ne!(counts(&load(&d.join("plain.png"))), counts(&cover));
+    let plain = load(&d.join("plain.png"));
+    assert_ne!(counts(&plain), counts(&cover));
+
+    // Pairs balanced like the cover's, at a small cost.
+    let out = hide(
+        d,
+        "cover.png",
+        &["secret.png"],
+        "pairs.png",
+        &["--rounding", "pairs"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pairs = load(&d.join("pairs.png"));
+    assert!(
+        pair_miss(&pairs, &cover) * 5 < pair_miss(&plain, &cover),
+        "pairs {} vs nearest {}",
+        pair_miss(&pairs, &cover),
+        pair_miss(&plain, &cover)
+    );
+    assert!(psnr(&pairs, &cover) > psnr(&plain, &cover) - 0.5);
 
     let out = hide(
         d,
         "cover.png",
         &["secret.png"],
         "s.png",
-        &["--cover-histogram"],
+        &["--rounding", "cover-histogram"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let stego = load(&d.join("s.png"));
@@ -420,6 +456,38 @@ fn train_writes_checkpoints_and_resumes() {
         "layout",
     );
     assert!(!d.join("other").exists());
+
+    // Reveal-only fine-tuning leaves hiding exactly as it was and changes reveal.
+    let out = train_into(
+        "revonly",
+        "2",
+        &[
+            "--init",
+            "run",
+            "--reveal-only",
+            "--clip-grad",
+            "1",
+            "--attacks",
+            "noise:1-3",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    for model in ["run", "revonly"] {
+        let out = hide(
+            d,
+            "c.png",
+            &["c.png"],
+            &format!("{model}.png"),
+            &["--model", model],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert_eq!(load(&d.join("run.png")), load(&d.join("revonly.png")));
+    assert_ne!(
+        fs::read(d.join("run/model.mpk")).unwrap(),
+        fs::read(d.join("revonly/model.mpk")).unwrap()
+    );
+    assert_user_error(&train_into("r2", "1", &["--reveal-only"]), "--init");
 
     // A time limit ends the run early but still writes the model; the JPEG attack
     // takes its gradient from the differentiable stand-in (16-px crops are whole blocks).

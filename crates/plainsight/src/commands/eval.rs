@@ -9,6 +9,7 @@ use plainsight_core::eval::{make_pairs, run_pair_attacked, summarise, EvalReport
 use plainsight_core::keys::{Key, Keyed};
 use plainsight_core::lsb::Lsb;
 
+use super::model_args::RoundingChoice;
 use crate::images;
 use crate::model;
 
@@ -49,10 +50,9 @@ pub struct EvalArgs {
     /// the size and back up)
     #[arg(long, value_parser = parse_attack)]
     attack: Option<Attack>,
-    /// Give every container the cover's exact colour histogram (as `hide
-    /// --cover-histogram` does)
-    #[arg(long, conflicts_with = "method")]
-    cover_histogram: bool,
+    /// How containers' values become bytes (as `hide --rounding`)
+    #[arg(long, value_enum, default_value_t = RoundingChoice::Nearest)]
+    rounding: RoundingChoice,
     /// Use at most this many pairs
     #[arg(long)]
     limit: Option<usize>,
@@ -68,9 +68,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let method = match args.method {
         MethodChoice::Net => {
             let mut model = model::load(args.model.as_deref(), args.secrets)?;
-            if args.cover_histogram {
-                model.stego = model.stego.with_cover_histogram(true);
-            }
+            model.stego = model.stego.with_rounding(args.rounding.to_core());
             Method::Net(Box::new(model))
         }
         MethodChoice::Lsb(bits) => Method::Lsb(Lsb::new(bits, args.secrets)?, bits),
@@ -128,7 +126,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         let json = serde_json::json!({
             "model": method.name(), "data": args.data,
             "attack": args.attack.map(|a| a.to_string()),
-            "cover_histogram": args.cover_histogram,
+            "rounding": args.rounding.to_core(),
             "crop": crop, "report": report,
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
@@ -200,8 +198,8 @@ fn print_table(model: &str, args: &EvalArgs, r: &EvalReport) {
         Some(attack) => format!("8-bit containers under {attack}"),
         None => "8-bit PNG containers".to_string(),
     };
-    if args.cover_histogram {
-        channel.push_str(" with the cover's histogram");
+    if matches!(args.method, MethodChoice::Net) {
+        channel.push_str(&format!(", rounding {:?}", args.rounding.to_core()));
     }
     println!(
         "model {model}, {} pair(s) from {} ({size}), {} secret(s), {channel}",

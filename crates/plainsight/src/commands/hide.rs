@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use plainsight_core::metrics::{psnr, ssim};
 
-use super::model_args::ModelArgs;
+use super::model_args::{ModelArgs, RoundingChoice};
 use crate::images;
 
 /// Hide one to three secret photos inside a cover photo
@@ -33,11 +33,10 @@ pub struct HideArgs {
     /// JPEG quality for a .jpg container
     #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u8).range(1..=100))]
     jpeg_quality: u8,
-    /// Give the container exactly the cover's colour histogram, so that histogram
-    /// detectors (the chi-square attack) see the cover's statistics; costs about
-    /// 2-3 dB of reveal quality (docs/security.md)
-    #[arg(long)]
-    cover_histogram: bool,
+    /// How the container's values become bytes: what histogram detectors see
+    /// (docs/security.md)
+    #[arg(long, value_enum, default_value_t = RoundingChoice::Nearest)]
+    rounding: RoundingChoice,
     #[command(flatten)]
     options: ModelArgs,
 }
@@ -60,9 +59,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     }
     let key = args.options.key()?;
     let mut model = args.options.load(count)?;
-    if args.cover_histogram {
-        model.stego = model.stego.with_cover_histogram(true);
-    }
+    model.stego = model.stego.with_rounding(args.rounding.to_core());
     if args.allow_lossy && model.fragile {
         bail!(
             "--allow-lossy: the embedded model {} does not survive lossy formats; use --model robust or a model trained with `plainsight train --attacks`",
@@ -77,7 +74,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     if args.options.json {
         let report = serde_json::json!({
             "out": args.out, "model": model.name, "secrets": count, "keyed": key.is_some(),
-            "cover_histogram": args.cover_histogram,
+            "rounding": args.rounding.to_core(),
             "width": cover.width(), "height": cover.height(),
             "container_psnr": p, "container_ssim": s,
         });

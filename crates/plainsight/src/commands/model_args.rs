@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
+use plainsight_core::histogram::Rounding;
 use plainsight_core::keys::Key;
 
 use crate::model::{self, LoadedModel};
@@ -58,5 +59,28 @@ impl ModelArgs {
             bail!("the key is empty");
         }
         Ok(Some(Key::derive(&passphrase)?))
+    }
+}
+
+/// How a container's values become bytes (`--rounding`; core's [`Rounding`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoundingChoice {
+    /// Each value to the nearest byte
+    Nearest,
+    /// Nearest, then each value pair (2k, 2k+1) given the cover's balance, so the
+    /// chi-square attack and RS analysis see the cover's statistics (moves a few
+    /// percent of the values by one level)
+    Pairs,
+    /// Exactly the cover's colour histogram (costs 2-3 dB of reveal quality)
+    CoverHistogram,
+}
+
+impl RoundingChoice {
+    pub fn to_core(self) -> Rounding {
+        match self {
+            RoundingChoice::Nearest => Rounding::Nearest,
+            RoundingChoice::Pairs => Rounding::PairBalance,
+            RoundingChoice::CoverHistogram => Rounding::CoverHistogram,
+        }
     }
 }

@@ -88,6 +88,13 @@ pub struct TrainArgs {
     /// frequencies, which steganalysers and JPEG see less
     #[arg(long, default_value_t = 0.0)]
     smooth_residual: f32,
+    /// Train only the reveal networks (with --init): hiding and the container stay
+    /// exactly as the starting model makes them, reveal learns the --attacks
+    #[arg(long)]
+    reveal_only: bool,
+    /// Clip each weight tensor's gradient to this L2 norm (steadier at higher --lr)
+    #[arg(long, value_name = "NORM")]
+    clip_grad: Option<f32>,
     /// Stop after this many seconds (the learning rate decays by time or by steps,
     /// whichever is further along); counted afresh by --resume
     #[arg(long, value_name = "SECONDS")]
@@ -173,7 +180,15 @@ pub fn run(args: TrainArgs) -> Result<()> {
         attacks: args.attacks.clone(),
         time_limit_s: args.time_limit,
         smooth_residual: args.smooth_residual,
+        reveal_only: args.reveal_only,
+        clip_grad: args.clip_grad,
     };
+    if args.reveal_only && args.init.is_none() && !args.resume {
+        bail!("--reveal-only fine-tunes a trained model's reveal: give --init MODEL (or --resume such a run)");
+    }
+    if args.clip_grad.is_some_and(|c| !(c > 0.0 && c.is_finite())) {
+        bail!("--clip-grad must be a positive number");
+    }
     if !(args.smooth_residual >= 0.0 && args.smooth_residual.is_finite()) {
         bail!("--smooth-residual must be a number ≥ 0");
     }
