@@ -3,10 +3,10 @@
 //! The chi-square attack reads only how unequal the counts of each value pair
 //! (2k, 2k+1) are; a hidden signal evens them out. RS analysis reads how flipping
 //! least-significant bits changes local smoothness. Here the container is rounded
-//! to the nearest bytes, then the few pixels whose values lie closest to a rounding
+//! to the nearest bytes, then the pixels whose values lie closest to a rounding
 //! boundary are moved across it until every pair has the cover's difference of
 //! counts. A move inside a pair (2k ↔ 2k+1) is what LSB replacement does and raises
-//! the RS estimate; a move between pairs (2k−1 ↔ 2k) lowers it. Of a few mixes of
+//! the RS estimate; a move between pairs (2k−1 ↔ 2k) lowers it. Of 17 mixes of
 //! the two, the one whose RS estimate is closest to the cover's is kept.
 //! docs/security.md measures the result.
 
@@ -14,10 +14,12 @@ use crate::histogram::nearest;
 use crate::rs_analysis::rs_estimate;
 
 /// Weights of a move between pairs against one inside a pair that are tried: a
-/// factor of 2 apart, from mostly-inside to almost-only-between (the robust
-/// model's containers need about 2, default-1's about 100; docs/security.md).
-const CROSS_PAIR_WEIGHTS: [f64; 13] = [
-    0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
+/// factor of 2 apart from mostly-inside to even, then wider steps to almost only
+/// between (the robust model's containers need about 2, default-1's about 100,
+/// some of default-3's more; docs/security.md).
+const CROSS_PAIR_WEIGHTS: [f64; 17] = [
+    0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 4096.0, 16384.0,
+    65536.0, 1e6,
 ];
 
 /// Bytes for one channel: `values` (0..=255 scale, row by row, `width` a row)
