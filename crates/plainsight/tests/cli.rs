@@ -287,6 +287,22 @@ fn eval_reports_json() {
         stderr(&blur)
     );
 
+    assert_user_error(
+        &plainsight(
+            &[
+                "eval",
+                "--data",
+                "photos",
+                "--method",
+                "lsb:2",
+                "--rounding",
+                "pairs",
+            ],
+            d,
+        ),
+        "network models",
+    );
+
     let bad = plainsight(&["eval", "--data", "photos", "--method", "lsb:9"], d);
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     assert!(stderr(&bad).contains("lsb:K"), "{}", stderr(&bad));

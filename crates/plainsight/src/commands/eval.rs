@@ -71,6 +71,9 @@ pub fn run(args: EvalArgs) -> Result<()> {
             model.stego = model.stego.with_rounding(args.rounding.to_core());
             Method::Net(Box::new(model))
         }
+        MethodChoice::Lsb(_) if args.rounding != RoundingChoice::Nearest => {
+            bail!("--rounding applies to network models; --method lsb writes its bytes directly")
+        }
         MethodChoice::Lsb(bits) => Method::Lsb(Lsb::new(bits, args.secrets)?, bits),
     };
     let photos = images::load_photos(&args.data)?;
