@@ -123,10 +123,10 @@ impl<B: Backend> Stego<B> {
         let mut inputs = vec![cover];
         inputs.extend(secrets);
         let count = secrets.len();
-        let matching = self.rounding != Rounding::Nearest;
+        let needs_remainder = self.rounding != Rounding::Nearest;
         let mut out = self.tiled(&inputs, Border::Cover, |tensors| {
             let container = self.net.hide(tensors[0].clone(), &tensors[1..=count]);
-            if !matching {
+            if !needs_remainder {
                 return vec![container];
             }
             // What rounding to bytes drops, shifted to 0..1 so it survives as a byte.
@@ -134,7 +134,7 @@ impl<B: Backend> Stego<B> {
             let remainder = (levels.clone() - levels.round()).add_scalar(0.5);
             vec![container, remainder]
         });
-        if !matching {
+        if !needs_remainder {
             return Ok(out.remove(0));
         }
         // Pixels beyond the last whole block carry the cover there; their remainder

@@ -51,27 +51,23 @@ fn roundings_restore_the_covers_pair_balance_or_whole_histogram() {
             .sum()
     };
     let cover = load(&d.join("cover.png"));
-    let plain = hide(
-        d,
-        "cover.png",
-        &["secret.png"],
-        "plain.png",
-        &["--rounding", "nearest"],
-    );
-    assert!(plain.status.success(), "{}", stderr(&plain));
-    let plain = load(&d.join("plain.png"));
+    let hide_with = |rounding: &str| {
+        let name = format!("{rounding}.png");
+        let out = hide(
+            d,
+            "cover.png",
+            &["secret.png"],
+            &name,
+            &["--rounding", rounding],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        load(&d.join(name))
+    };
+    let plain = hide_with("nearest");
     assert_ne!(counts(&plain), counts(&cover));
 
     // Pairs balanced like the cover's, at a small cost.
-    let out = hide(
-        d,
-        "cover.png",
-        &["secret.png"],
-        "pairs.png",
-        &["--rounding", "pairs"],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let pairs = load(&d.join("pairs.png"));
+    let pairs = hide_with("pairs");
     assert!(
         pair_miss(&pairs, &cover) * 5 < pair_miss(&plain, &cover),
         "pairs {} vs nearest {}",
@@ -80,18 +76,13 @@ fn roundings_restore_the_covers_pair_balance_or_whole_histogram() {
     );
     assert!(psnr(&pairs, &cover) > psnr(&plain, &cover) - 0.5);
 
-    let out = hide(
-        d,
-        "cover.png",
-        &["secret.png"],
-        "s.png",
-        &["--rounding", "cover-histogram"],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let stego = load(&d.join("s.png"));
+    let stego = hide_with("cover-histogram");
     assert_eq!(counts(&stego), counts(&cover));
     assert_ne!(stego, cover, "something must be hidden");
-    let out = plainsight(&["reveal", "--stego", "s.png", "--out", "r.png"], d);
+    let out = plainsight(
+        &["reveal", "--stego", "cover-histogram.png", "--out", "r.png"],
+        d,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(psnr(&load(&d.join("r.png")), &load(&d.join("secret.png"))) > 20.0);
 }
