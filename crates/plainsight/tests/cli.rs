@@ -388,32 +388,27 @@ fn train_writes_checkpoints_and_resumes() {
         &hide(d, "c.png", &["c.png"], "o.jpg", &["--model", "run"]),
         "lossily",
     );
-    let out = hide(
-        d,
-        "c.png",
-        &["c.png"],
-        "o.jpg",
-        &["--model", "run", "--allow-lossy"],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(
-        &fs::read(d.join("o.jpg")).unwrap()[..2],
-        &[0xFF, 0xD8],
-        "a JPEG file"
-    );
+    let writes_jpeg = |out: &str, model: &str| {
+        let result = hide(
+            d,
+            "c.png",
+            &["c.png"],
+            out,
+            &["--model", model, "--allow-lossy"],
+        );
+        assert!(result.status.success(), "{}", stderr(&result));
+        assert_eq!(
+            &fs::read(d.join(out)).unwrap()[..2],
+            &[0xFF, 0xD8],
+            "a JPEG file"
+        );
+    };
+    writes_jpeg("o.jpg", "run");
     assert_user_error(
         &hide(d, "c.png", &["c.png"], "p.jpg", &["--allow-lossy"]),
         "does not survive lossy formats",
     );
-    let out = hide(
-        d,
-        "c.png",
-        &["c.png"],
-        "q.jpg",
-        &["--model", "robust", "--allow-lossy"],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(&fs::read(d.join("q.jpg")).unwrap()[..2], &[0xFF, 0xD8]);
+    writes_jpeg("q.jpg", "robust");
 
     // The robust code needs attacks to measure its slots against; with them it
     // trains (8x8 block statistics need larger photos than the ones above).
