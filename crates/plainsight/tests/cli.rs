@@ -3,6 +3,7 @@
 mod util;
 
 use std::fs;
+use std::io::Write;
 
 use util::{assert_user_error, hide, load, photo_like, plainsight, psnr, save, stderr, stdout};
 
@@ -377,6 +378,41 @@ fn train_writes_checkpoints_and_resumes() {
         .map(|l| l.split(',').next().unwrap())
         .collect();
     assert_eq!(steps, ["1", "2", "3", "4"]);
+    // A run stopped after its last checkpoint has logged steps that resuming does
+    // again: they are dropped, so each step is logged once.
+    let mut log = fs::OpenOptions::new()
+        .append(true)
+        .open(d.join("run/train_log.csv"))
+        .unwrap();
+    writeln!(log, "5,1,1,1,1e-4,1").unwrap();
+    drop(log);
+    let out = train("6", true);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = fs::read_to_string(d.join("run/train_log.csv")).unwrap();
+    let steps: Vec<&str> = log
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(steps, ["1", "2", "3", "4", "5", "6"], "{log}");
+    // Resuming needs no layout options, but warns of changed training options.
+    let out = plainsight(
+        &[
+            "train", "--data", "photos", "--out", "run", "--steps", "8", "--batch", "2", "--crop",
+            "16", "--resume",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("checkpoint_every"),
+        "{}",
+        stderr(&out)
+    );
+    assert_user_error(
+        &train_into("run", "9", &["--resume", "--factor", "2"]),
+        "drop the options",
+    );
     // The trained folder works as --model.
     save(&photo_like(20, 20, 9), &d.join("c.png"));
     let out = hide(d, "c.png", &["c.png"], "o.png", &["--model", "run"]);
@@ -446,6 +482,11 @@ fn train_writes_checkpoints_and_resumes() {
     let out = plainsight(&robust, d);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(d.join("r1/model.mpk").exists());
+    // Fine-tuning takes the layout it does not name from the model it starts from.
+    let out = train_into("r1-tuned", "1", &["--init", "r1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let config = fs::read_to_string(d.join("r1-tuned/config.json")).unwrap();
+    assert!(config.contains("\"factor\": 8"), "{config}");
 
     // Fine-tuning starts from those weights with another β; a layout that does
     // not match them is refused before any work.

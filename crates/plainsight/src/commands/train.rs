@@ -26,9 +26,9 @@ pub struct TrainArgs {
     /// Folder of validation photos (centre crops, measured on 8-bit containers)
     #[arg(long)]
     val: Option<PathBuf>,
-    /// Secrets per container (1 to 3)
-    #[arg(long, default_value_t = 1)]
-    secrets: usize,
+    /// Secrets per container (1 to 3) [default: 1, or the --init model's]
+    #[arg(long)]
+    secrets: Option<usize>,
     /// Output folder: config.json, model.mpk, logs, loss curve, checkpoint/
     #[arg(long)]
     out: PathBuf,
@@ -39,29 +39,31 @@ pub struct TrainArgs {
     /// Side of the random square training crops
     #[arg(long, default_value_t = 64)]
     crop: usize,
-    /// Weight of the reveal error in the loss
-    #[arg(long, default_value_t = 0.75)]
-    beta: f32,
+    /// Weight of the reveal error in the loss [default: 0.75, or the --init model's]
+    #[arg(long)]
+    beta: Option<f32>,
     /// Peak learning rate (Adam; cosine decay to a tenth)
     #[arg(long, default_value_t = 5e-4)]
     lr: f64,
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Network layout
-    #[arg(long, value_enum, default_value_t = ArchChoice::Unshuffle)]
-    arch: ArchChoice,
-    /// Hidden width of the default architecture
-    #[arg(long, default_value_t = 128)]
-    channels: usize,
+    /// Network layout [default: unshuffle, or the --init model's]. The layout options
+    /// below default to the --init model's or the resumed checkpoint's when not given
+    #[arg(long, value_enum)]
+    arch: Option<ArchChoice>,
+    /// Hidden width of the default architecture [default: 128]
+    #[arg(long)]
+    channels: Option<usize>,
     /// Convolution layers in the hiding and each reveal network (default architecture)
-    #[arg(long, default_value_t = 5)]
-    depth: usize,
-    /// Pixel-unshuffle factor of the default architecture
-    #[arg(long, default_value_t = 4)]
-    factor: usize,
-    /// Width of each secret's prepared features (default architecture)
-    #[arg(long, default_value_t = 64)]
-    prep_channels: usize,
+    /// [default: 5]
+    #[arg(long)]
+    depth: Option<usize>,
+    /// Pixel-unshuffle factor of the default architecture [default: 4]
+    #[arg(long)]
+    factor: Option<usize>,
+    /// Width of each secret's prepared features (default architecture) [default: 64]
+    #[arg(long)]
+    prep_channels: Option<usize>,
     /// Principal directions per secret in the starting linear code
     /// [default: 3/8 of 3·factor² for one secret, 1/(2·secrets) of it for more]
     #[arg(long)]
@@ -111,11 +113,12 @@ pub struct TrainArgs {
     /// Side of the validation centre crops
     #[arg(long, default_value_t = 128)]
     val_crop: usize,
-    /// Continue from OUT/checkpoint
+    /// Continue from OUT/checkpoint (with its model and training options; layout
+    /// options need not be repeated)
     #[arg(long, conflicts_with = "init")]
     resume: bool,
     /// Start from the weights of this model (embedded name or folder) with a new
-    /// optimiser and schedule; its layout must match the options given here
+    /// optimiser and schedule; layout options given must match it
     #[arg(long, value_name = "MODEL")]
     init: Option<String>,
     /// Where to train
@@ -144,21 +147,34 @@ pub enum Device {
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
-    let architecture = match args.arch {
-        ArchChoice::Unshuffle => Architecture::Unshuffle {
-            factor: args.factor,
-            channels: args.channels,
-            prep_channels: args.prep_channels,
-            depth: args.depth,
-        },
-        ArchChoice::Baluja => Architecture::baluja(),
+    // Where the run starts decides the defaults of the layout options.
+    let resumed = if args.resume {
+        Some(read_checkpoint(&args.out.join("checkpoint"))?)
+    } else {
+        if args.out.join("checkpoint").exists() {
+            bail!(
+                "{} already holds a training run; pass --resume to continue it or choose another --out",
+                args.out.display()
+            );
+        }
+        None
     };
-    let config = StegoConfig {
-        secrets: args.secrets,
-        architecture,
-        beta: args.beta,
+    let init = match &args.init {
+        Some(spec) => Some((spec, crate::model::load(Some(spec), 1)?.stego)),
+        None => None,
     };
+    let base = match (&resumed, &init) {
+        (Some(checkpoint), _) => Some(checkpoint.config.clone()),
+        (None, Some((_, model))) => Some(model.config().clone()),
+        (None, None) => None,
+    };
+    let config = model_config(&args, base.as_ref());
     config.validate()?;
+    let secrets = config.secrets;
+    let unshuffle_factor = match config.architecture {
+        Architecture::Unshuffle { factor, .. } => Some(factor),
+        Architecture::Baluja { .. } => None,
+    };
     let options = TrainOptions {
         steps: args.steps,
         batch: args.batch,
@@ -167,10 +183,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
         seed: args.seed,
         checkpoint_every: args.checkpoint_every,
         validate_every: args.validate_every,
-        linear_code: (!args.no_code && matches!(args.arch, ArchChoice::Unshuffle)).then(|| {
-            let dims = 3 * args.factor * args.factor;
+        linear_code: unshuffle_factor.filter(|_| !args.no_code).map(|factor| {
+            let dims = 3 * factor * factor;
             let mut code = match args.code {
-                CodeChoice::Principal => CodeOptions::recommended(args.secrets, dims),
+                CodeChoice::Principal => CodeOptions::recommended(secrets, dims),
                 CodeChoice::Robust => CodeOptions::robust(),
             };
             code.dims_per_secret = args.code_dims.unwrap_or(code.dims_per_secret);
@@ -202,26 +218,37 @@ pub fn run(args: TrainArgs) -> Result<()> {
         if args.attacks.is_none() || args.no_code {
             bail!("--code robust needs attacks to choose its slots for (--attacks) and the code itself (no --no-code)");
         }
-        if args.secrets != 1 {
+        if secrets != 1 {
             bail!("--code robust carries one secret (--secrets 1)");
         }
     }
-    let start = if args.resume {
-        Start::Resume(Box::new(read_checkpoint(
-            &args.out.join("checkpoint"),
-            &config,
-        )?))
-    } else {
-        if args.out.join("checkpoint").exists() {
-            bail!(
-                "{} already holds a training run; pass --resume to continue it or choose another --out",
-                args.out.display()
-            );
+    let start = match (resumed, init) {
+        (Some(checkpoint), _) => {
+            if checkpoint.config != config {
+                bail!(
+                    "the checkpoint in {} was trained as {:?}; this run asks for {:?} (drop the options that differ)",
+                    args.out.join("checkpoint").display(),
+                    checkpoint.config,
+                    config
+                );
+            }
+            warn_of_changed_options(&checkpoint.options, &options);
+            Start::Resume(Box::new(checkpoint))
         }
-        match &args.init {
-            Some(spec) => Start::From(initial_weights(spec, &config)?),
-            None => Start::Fresh,
+        (None, Some((spec, model))) => {
+            let theirs = model.config();
+            if theirs.secrets != config.secrets || theirs.architecture != config.architecture {
+                bail!(
+                    "--init {spec}: that model has {} secret(s) and layout {:?}, but this run asks for {} and {:?}",
+                    theirs.secrets,
+                    theirs.architecture,
+                    config.secrets,
+                    config.architecture
+                );
+            }
+            Start::From(model.weight_bytes())
         }
+        (None, None) => Start::Fresh,
     };
 
     if args.device == Device::Cuda && !cfg!(feature = "cuda") {
@@ -233,7 +260,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let validation = match &args.val {
         Some(dir) => {
             let photos = images::load_photos(dir)?;
-            let mut pairs = make_pairs(&photos, args.secrets, Some(args.val_crop));
+            let mut pairs = make_pairs(&photos, secrets, Some(args.val_crop));
             pairs.truncate(args.val_count);
             if pairs.is_empty() {
                 bail!(
@@ -255,7 +282,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let mut observer = FileObserver::new(&args.out, &options, start_step)?;
     eprintln!(
         "training {} secret(s), {} steps of batch {} on {}x{} crops",
-        args.secrets, args.steps, args.batch, args.crop, args.crop
+        secrets, args.steps, args.batch, args.crop, args.crop
     );
     match args.device {
         Device::Cpu => {
@@ -317,34 +344,72 @@ fn train_cuda(
     bail!("this plainsight was built without GPU support; rebuild with `--features cuda`")
 }
 
-/// Full-precision weights of `spec`, checked against the layout being trained.
-fn initial_weights(spec: &str, config: &StegoConfig) -> Result<Vec<u8>> {
-    let model = crate::model::load(Some(spec), 1)?;
-    let theirs = model.stego.config();
-    if theirs.secrets != config.secrets || theirs.architecture != config.architecture {
-        bail!(
-            "--init {spec}: that model has {} secret(s) and layout {:?}, but this run asks for {} and {:?}",
-            theirs.secrets,
-            theirs.architecture,
-            config.secrets,
-            config.architecture
-        );
+/// Training options are taken as given on a resume; say which differ from the
+/// checkpoint's, so a forgotten --lr or --attacks does not pass unnoticed.
+fn warn_of_changed_options(saved: &TrainOptions, now: &TrainOptions) {
+    let (Ok(serde_json::Value::Object(saved)), Ok(serde_json::Value::Object(now))) =
+        (serde_json::to_value(saved), serde_json::to_value(now))
+    else {
+        return;
+    };
+    for (name, was) in &saved {
+        let is = now.get(name).unwrap_or(&serde_json::Value::Null);
+        if is != was {
+            eprintln!("note: resuming with {name} = {is} (the checkpoint's run had {was})");
+        }
     }
-    Ok(model.stego.weight_bytes())
 }
 
-fn read_checkpoint(dir: &Path, config: &StegoConfig) -> Result<Checkpoint> {
+/// The model this run trains: the layout options given, the others from `base` (the
+/// --init model or the resumed checkpoint), else the built-in defaults.
+fn model_config(args: &TrainArgs, base: Option<&StegoConfig>) -> StegoConfig {
+    let base = base.cloned().unwrap_or(StegoConfig {
+        secrets: 1,
+        architecture: Architecture::default_unshuffle(),
+        beta: 0.75,
+    });
+    let baluja = match args.arch {
+        Some(choice) => matches!(choice, ArchChoice::Baluja),
+        None => matches!(base.architecture, Architecture::Baluja { .. }),
+    };
+    let architecture = match (baluja, base.architecture) {
+        (true, theirs @ Architecture::Baluja { .. }) => theirs,
+        (true, _) => Architecture::baluja(),
+        (false, theirs) => {
+            let unshuffle = match theirs {
+                Architecture::Baluja { .. } => Architecture::default_unshuffle(),
+                unshuffle => unshuffle,
+            };
+            let Architecture::Unshuffle {
+                factor,
+                channels,
+                prep_channels,
+                depth,
+            } = unshuffle
+            else {
+                unreachable!("Baluja was replaced above")
+            };
+            Architecture::Unshuffle {
+                factor: args.factor.unwrap_or(factor),
+                channels: args.channels.unwrap_or(channels),
+                prep_channels: args.prep_channels.unwrap_or(prep_channels),
+                depth: args.depth.unwrap_or(depth),
+            }
+        }
+    };
+    StegoConfig {
+        secrets: args.secrets.unwrap_or(base.secrets),
+        architecture,
+        beta: args.beta.unwrap_or(base.beta),
+    }
+}
+
+fn read_checkpoint(dir: &Path) -> Result<Checkpoint> {
     let read = |name: &str| {
         fs::read(dir.join(name))
             .with_context(|| format!("cannot read {}", dir.join(name).display()))
     };
     let saved = StegoConfig::from_json(&String::from_utf8_lossy(&read("config.json")?))?;
-    if saved != *config {
-        bail!(
-            "the checkpoint in {} was trained with other model options",
-            dir.display()
-        );
-    }
     let state: serde_json::Value = serde_json::from_slice(&read("state.json")?)?;
     let step = state["step"].as_u64().context("state.json has no step")? as usize;
     let options = serde_json::from_value(state["options"].clone())?;
@@ -372,6 +437,7 @@ impl FileObserver {
     fn new(out: &Path, options: &TrainOptions, start_step: usize) -> Result<Self> {
         let open = |name: &str, header: &str| -> Result<fs::File> {
             let path = out.join(name);
+            drop_rows_after(&path, start_step)?;
             let fresh = !path.exists();
             let mut file = fs::OpenOptions::new()
                 .create(true)
@@ -406,6 +472,33 @@ impl FileObserver {
             losses,
         })
     }
+}
+
+/// Drops a log's rows past `step`: a run stopped after its last checkpoint logged
+/// steps that the resumed run does again.
+fn drop_rows_after(path: &Path, step: usize) -> Result<()> {
+    let Ok(text) = fs::read_to_string(path) else {
+        return Ok(());
+    };
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default();
+    let rows: Vec<&str> = lines.collect();
+    let kept: Vec<&str> = rows
+        .iter()
+        .copied()
+        .filter(|row| {
+            let logged = row.split(',').next().and_then(|f| f.parse::<usize>().ok());
+            logged.is_some_and(|s| s <= step)
+        })
+        .collect();
+    if kept.len() < rows.len() {
+        let text: String = std::iter::once(header)
+            .chain(kept)
+            .map(|line| format!("{line}\n"))
+            .collect();
+        images::write_atomically(path, text.as_bytes())?;
+    }
+    Ok(())
 }
 
 fn read_losses(path: &Path) -> Vec<(usize, f64)> {
