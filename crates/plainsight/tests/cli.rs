@@ -371,13 +371,12 @@ fn train_writes_checkpoints_and_resumes() {
     assert_user_error(&train("2", false), "--resume");
     let out = train("4", true);
     assert!(out.status.success(), "{}", stderr(&out));
-    let log = fs::read_to_string(d.join("run/train_log.csv")).unwrap();
-    let steps: Vec<&str> = log
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap())
-        .collect();
-    assert_eq!(steps, ["1", "2", "3", "4"]);
+    let logged_steps = || -> Vec<String> {
+        let log = fs::read_to_string(d.join("run/train_log.csv")).unwrap();
+        let steps = log.lines().skip(1).map(|l| l.split(',').next().unwrap());
+        steps.map(String::from).collect()
+    };
+    assert_eq!(logged_steps(), ["1", "2", "3", "4"]);
     // A run stopped after its last checkpoint has logged steps that resuming does
     // again: they are dropped, so each step is logged once.
     let mut log = fs::OpenOptions::new()
@@ -388,13 +387,7 @@ fn train_writes_checkpoints_and_resumes() {
     drop(log);
     let out = train("6", true);
     assert!(out.status.success(), "{}", stderr(&out));
-    let log = fs::read_to_string(d.join("run/train_log.csv")).unwrap();
-    let steps: Vec<&str> = log
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap())
-        .collect();
-    assert_eq!(steps, ["1", "2", "3", "4", "5", "6"], "{log}");
+    assert_eq!(logged_steps(), ["1", "2", "3", "4", "5", "6"]);
     // Resuming needs no layout options, but warns of changed training options.
     let out = plainsight(
         &[
