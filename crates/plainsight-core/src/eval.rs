@@ -170,27 +170,39 @@ pub fn summarise(results: &[PairResult], secrets: usize) -> EvalReport {
 /// centre-cropped to `crop`×`crop` first (photos smaller than that are skipped);
 /// without, secrets are centre-cropped or edge-padded to the cover's size.
 pub fn make_pairs(photos: &[RgbImage], secrets: usize, crop: Option<usize>) -> Vec<Pair> {
-    let photos: Vec<RgbImage> = match crop {
-        Some(side) => photos
-            .iter()
-            .filter(|p| p.width() >= side && p.height() >= side)
-            .map(|p| centre_fit(p, side, side))
-            .collect(),
-        None => photos.to_vec(),
-    };
-    if photos.len() <= secrets {
-        return Vec::new();
-    }
-    (0..photos.len())
-        .map(|i| {
-            let cover = photos[i].clone();
-            let secrets = (1..=secrets)
-                .map(|k| {
-                    let secret = &photos[(i + k) % photos.len()];
-                    centre_fit(secret, cover.width(), cover.height())
-                })
+    pair_members(photos, secrets, crop)
+        .into_iter()
+        .map(|members| {
+            let cover = &photos[members[0]];
+            let cover = match crop {
+                Some(side) => centre_fit(cover, side, side),
+                None => cover.clone(),
+            };
+            let secrets = members[1..]
+                .iter()
+                .map(|&j| centre_fit(&photos[j], cover.width(), cover.height()))
                 .collect();
             Pair { cover, secrets }
+        })
+        .collect()
+}
+
+/// Which photos [`make_pairs`] puts in each pair: the index in `photos` of the
+/// cover, then of each secret (so a report can name them).
+pub fn pair_members(photos: &[RgbImage], secrets: usize, crop: Option<usize>) -> Vec<Vec<usize>> {
+    let usable: Vec<usize> = (0..photos.len())
+        .filter(|&i| {
+            crop.is_none_or(|side| photos[i].width() >= side && photos[i].height() >= side)
+        })
+        .collect();
+    if usable.len() <= secrets {
+        return Vec::new();
+    }
+    (0..usable.len())
+        .map(|i| {
+            (0..=secrets)
+                .map(|k| usable[(i + k) % usable.len()])
+                .collect()
         })
         .collect()
 }
@@ -225,6 +237,24 @@ mod tests {
         // Full size: secrets take the cover's size.
         let full = make_pairs(&photos, 1, None);
         assert_eq!(full[0].secrets[0].width(), full[0].cover.width());
+    }
+
+    #[test]
+    fn pair_members_name_the_photos_used_and_skip_small_ones() {
+        let photos: Vec<RgbImage> = [10, 4, 10, 10]
+            .iter()
+            .enumerate()
+            .map(|(i, &side)| RgbImage::filled(side, side, [i as u8, 0, 0]).unwrap())
+            .collect();
+        let members = pair_members(&photos, 1, Some(8));
+        assert_eq!(members, [vec![0, 2], vec![2, 3], vec![3, 0]]);
+        // They describe exactly the pairs make_pairs builds.
+        for (pair, m) in make_pairs(&photos, 1, Some(8)).iter().zip(&members) {
+            assert_eq!(pair.cover.pixel(0, 0)[0] as usize, m[0]);
+            assert_eq!(pair.secrets[0].pixel(0, 0)[0] as usize, m[1]);
+        }
+        assert_eq!(pair_members(&photos, 1, None).len(), 4);
+        assert!(pair_members(&photos, 3, Some(8)).is_empty());
     }
 
     #[test]

@@ -198,10 +198,18 @@ pub fn find_photos(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Loads every photo under `dir`, skipping (with a warning) files that do not decode.
 pub fn load_photos(dir: &Path) -> Result<Vec<RgbImage>> {
+    Ok(load_named_photos(dir)?
+        .into_iter()
+        .map(|(_, photo)| photo)
+        .collect())
+}
+
+/// [`load_photos`] with each photo's path.
+pub fn load_named_photos(dir: &Path) -> Result<Vec<(PathBuf, RgbImage)>> {
     let mut photos = Vec::new();
     for path in find_photos(dir)? {
         match load(&path) {
-            Ok(photo) => photos.push(photo),
+            Ok(photo) => photos.push((path, photo)),
             Err(e) => eprintln!("warning: skipping {}: {e:#}", path.display()),
         }
     }

@@ -238,6 +238,40 @@ fn eval_reports_json() {
     assert_eq!(json["report"]["pairs"], 3);
     let container = &json["report"]["container_psnr"];
     assert!(container["worst"].as_f64().unwrap() <= container["mean"].as_f64().unwrap());
+    assert!(json.get("pairs").is_none());
+    // --per-pair names each pair's photos; its numbers are the ones the report sums up.
+    let out = plainsight(
+        &[
+            "eval",
+            "--data",
+            "photos",
+            "--crop",
+            "64",
+            "--json",
+            "--per-pair",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let pairs = json["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 3);
+    assert_eq!(pairs[2]["cover"], "2.png");
+    assert_eq!(pairs[2]["secrets"], serde_json::json!(["0.png"]));
+    let worst = pairs
+        .iter()
+        .map(|p| p["container_psnr"].as_f64().unwrap())
+        .fold(f64::INFINITY, f64::min);
+    assert!((worst - json["report"]["container_psnr"]["worst"].as_f64().unwrap()).abs() < 1e-9);
+    let table = plainsight(
+        &["eval", "--data", "photos", "--crop", "64", "--per-pair"],
+        d,
+    );
+    assert!(
+        stdout(&table).contains("2.png <- 0.png"),
+        "{}",
+        stdout(&table)
+    );
     let empty = plainsight(&["eval", "--data", "nowhere"], d);
     assert_user_error(&empty, "not a folder");
 

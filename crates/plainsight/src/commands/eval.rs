@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 use plainsight_core::distort::Attack;
-use plainsight_core::eval::{make_pairs, run_pair_attacked, summarise, EvalReport, Hider, Pair};
+use plainsight_core::eval::{
+    make_pairs, pair_members, run_pair_attacked, summarise, EvalReport, Hider, Pair, PairResult,
+};
 use plainsight_core::keys::{Key, Keyed};
 use plainsight_core::lsb::Lsb;
 
@@ -59,6 +61,9 @@ pub struct EvalArgs {
     /// Print the report as JSON on stdout
     #[arg(long)]
     json: bool,
+    /// Also list every pair: which photos it used and its numbers (finds the worst image)
+    #[arg(long)]
+    per_pair: bool,
 }
 
 pub fn run(args: EvalArgs) -> Result<()> {
@@ -76,12 +81,24 @@ pub fn run(args: EvalArgs) -> Result<()> {
         }
         MethodChoice::Lsb(bits) => Method::Lsb(Lsb::new(bits, args.secrets)?, bits),
     };
-    let photos = images::load_photos(&args.data)?;
+    let (paths, photos): (Vec<_>, Vec<_>) =
+        images::load_named_photos(&args.data)?.into_iter().unzip();
     let crop = (!args.full).then_some(args.crop);
     let mut pairs = make_pairs(&photos, args.secrets, crop);
+    let mut members = pair_members(&photos, args.secrets, crop);
     if let Some(limit) = args.limit {
         pairs.truncate(limit);
+        members.truncate(limit);
     }
+    // Photos are named by their path inside the data folder.
+    let name = |i: usize| {
+        let path = paths[i].strip_prefix(&args.data).unwrap_or(&paths[i]);
+        path.display().to_string()
+    };
+    let named_members: Vec<Vec<String>> = members
+        .iter()
+        .map(|m| m.iter().map(|&i| name(i)).collect())
+        .collect();
     if pairs.is_empty() {
         bail!(
             "{}: need more than {} usable photos (at least {} px on each side)",
@@ -126,17 +143,55 @@ pub fn run(args: EvalArgs) -> Result<()> {
     eprintln!();
     let report = summarise(&results, args.secrets);
     if args.json {
-        let json = serde_json::json!({
+        let mut json = serde_json::json!({
             "model": method.name(), "data": args.data,
             "attack": args.attack.map(|a| a.to_string()),
             "rounding": args.rounding.to_core(),
             "crop": crop, "report": report,
         });
+        if args.per_pair {
+            json["pairs"] = named_members
+                .iter()
+                .zip(&results)
+                .map(|(names, r)| pair_json(names, r))
+                .collect();
+        }
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         print_table(&method.name(), &args, &report);
+        if args.per_pair {
+            print_pairs(&named_members, &results);
+        }
     }
     Ok(())
+}
+
+fn pair_json(names: &[String], r: &PairResult) -> serde_json::Value {
+    serde_json::json!({
+        "cover": names[0], "secrets": names[1..],
+        "container_psnr": r.container_psnr, "container_ssim": r.container_ssim,
+        "revealed_psnr": r.revealed_psnr, "revealed_ssim": r.revealed_ssim,
+    })
+}
+
+fn print_pairs(names: &[Vec<String>], results: &[PairResult]) {
+    println!("\ncontainer PSNR  SSIM    revealed PSNR / SSIM per secret   cover <- secrets");
+    for (names, r) in names.iter().zip(results) {
+        let revealed: Vec<String> = r
+            .revealed_psnr
+            .iter()
+            .zip(&r.revealed_ssim)
+            .map(|(p, s)| format!("{p:.2} / {s:.4}"))
+            .collect();
+        println!(
+            "{:>14.2}  {:.4}  {:<32}  {} <- {}",
+            r.container_psnr,
+            r.container_ssim,
+            revealed.join(", "),
+            names[0],
+            names[1..].join(", ")
+        );
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
