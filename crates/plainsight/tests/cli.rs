@@ -232,6 +232,8 @@ fn eval_reports_json() {
     for i in 0..3 {
         save(&photo_like(80, 72, i), &d.join(format!("photos/{i}.png")));
     }
+    // Too small for the crops: skipped, and the names must skip it too.
+    save(&photo_like(30, 30, 7), &d.join("photos/1b.png"));
     let out = plainsight(&["eval", "--data", "photos", "--crop", "64", "--json"], d);
     assert!(out.status.success(), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -256,6 +258,7 @@ fn eval_reports_json() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let pairs = json["pairs"].as_array().unwrap();
     assert_eq!(pairs.len(), 3);
+    assert_eq!(pairs[1]["secrets"], serde_json::json!(["2.png"]));
     assert_eq!(pairs[2]["cover"], "2.png");
     assert_eq!(pairs[2]["secrets"], serde_json::json!(["0.png"]));
     let worst = pairs

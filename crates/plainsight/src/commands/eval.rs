@@ -175,19 +175,23 @@ fn pair_json(names: &[String], r: &PairResult) -> serde_json::Value {
 }
 
 fn print_pairs(names: &[Vec<String>], results: &[PairResult]) {
-    println!("\ncontainer PSNR  SSIM    revealed PSNR / SSIM per secret   cover <- secrets");
-    for (names, r) in names.iter().zip(results) {
-        let revealed: Vec<String> = r
-            .revealed_psnr
-            .iter()
-            .zip(&r.revealed_ssim)
-            .map(|(p, s)| format!("{p:.2} / {s:.4}"))
-            .collect();
+    let revealed: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let each = r.revealed_psnr.iter().zip(&r.revealed_ssim);
+            let each: Vec<String> = each.map(|(p, s)| format!("{p:.2} / {s:.4}")).collect();
+            each.join(", ")
+        })
+        .collect();
+    let width = revealed.iter().map(String::len).max().unwrap_or(0);
+    let heading = "revealed PSNR / SSIM";
+    let width = width.max(heading.len());
+    println!("\ncontainer PSNR  SSIM    {heading:<width$}  cover <- secrets");
+    for ((names, r), revealed) in names.iter().zip(results).zip(&revealed) {
         println!(
-            "{:>14.2}  {:.4}  {:<32}  {} <- {}",
+            "{:>14.2}  {:.4}  {revealed:<width$}  {} <- {}",
             r.container_psnr,
             r.container_ssim,
-            revealed.join(", "),
             names[0],
             names[1..].join(", ")
         );

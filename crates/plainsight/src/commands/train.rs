@@ -26,7 +26,9 @@ pub struct TrainArgs {
     /// Folder of validation photos (centre crops, measured on 8-bit containers)
     #[arg(long)]
     val: Option<PathBuf>,
-    /// Secrets per container (1 to 3) [default: 1, or the --init model's]
+    /// Secrets per container (1 to 3) [default: 1, or the --init model's or resumed
+    /// checkpoint's, as for every model option: --secrets, --beta, --arch, --channels,
+    /// --depth, --factor, --prep-channels]
     #[arg(long)]
     secrets: Option<usize>,
     /// Output folder: config.json, model.mpk, logs, loss curve, checkpoint/
@@ -39,7 +41,8 @@ pub struct TrainArgs {
     /// Side of the random square training crops
     #[arg(long, default_value_t = 64)]
     crop: usize,
-    /// Weight of the reveal error in the loss [default: 0.75, or the --init model's]
+    /// Weight of the reveal error in the loss [default: 0.75, or the --init model's or
+    /// resumed checkpoint's]
     #[arg(long)]
     beta: Option<f32>,
     /// Peak learning rate (Adam; cosine decay to a tenth)
@@ -47,21 +50,23 @@ pub struct TrainArgs {
     lr: f64,
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Network layout [default: unshuffle, or the --init model's]. The layout options
-    /// below default to the --init model's or the resumed checkpoint's when not given
+    /// Network layout [default: unshuffle, or the --init model's or resumed checkpoint's]
     #[arg(long, value_enum)]
     arch: Option<ArchChoice>,
-    /// Hidden width of the default architecture [default: 128]
+    /// Hidden width of the default architecture [default: 128, or the --init model's or
+    /// resumed checkpoint's]
     #[arg(long)]
     channels: Option<usize>,
     /// Convolution layers in the hiding and each reveal network (default architecture)
-    /// [default: 5]
+    /// [default: 5, or the --init model's or resumed checkpoint's]
     #[arg(long)]
     depth: Option<usize>,
-    /// Pixel-unshuffle factor of the default architecture [default: 4]
+    /// Pixel-unshuffle factor of the default architecture [default: 4, or the --init
+    /// model's or resumed checkpoint's]
     #[arg(long)]
     factor: Option<usize>,
-    /// Width of each secret's prepared features (default architecture) [default: 64]
+    /// Width of each secret's prepared features (default architecture) [default: 64, or
+    /// the --init model's or resumed checkpoint's]
     #[arg(long)]
     prep_channels: Option<usize>,
     /// Principal directions per secret in the starting linear code
@@ -113,8 +118,9 @@ pub struct TrainArgs {
     /// Side of the validation centre crops
     #[arg(long, default_value_t = 128)]
     val_crop: usize,
-    /// Continue from OUT/checkpoint (with its model and training options; layout
-    /// options need not be repeated)
+    /// Continue from OUT/checkpoint: the model options come from it; training options
+    /// (--lr, --steps, --attacks, ...) are taken as given, defaults where left out, and
+    /// any that differ from the checkpoint's run are named on stderr
     #[arg(long, conflicts_with = "init")]
     resume: bool,
     /// Start from the weights of this model (embedded name or folder) with a new
@@ -170,6 +176,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
     };
     let config = model_config(&args, base.as_ref());
     config.validate()?;
+    let unshuffle_only = [args.channels, args.depth, args.factor, args.prep_channels];
+    if matches!(config.architecture, Architecture::Baluja { .. })
+        && unshuffle_only.iter().any(Option::is_some)
+    {
+        bail!("--channels, --depth, --factor and --prep-channels shape the unshuffle layout; this run trains Baluja's");
+    }
     let secrets = config.secrets;
     let unshuffle_factor = match config.architecture {
         Architecture::Unshuffle { factor, .. } => Some(factor),
@@ -279,7 +291,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         Start::Resume(c) => c.step,
         _ => 0,
     };
-    let mut observer = FileObserver::new(&args.out, &options, start_step)?;
+    let mut observer = FileObserver::new(&args.out, &options, start_step, args.resume)?;
     eprintln!(
         "training {} secret(s), {} steps of batch {} on {}x{} crops",
         secrets, args.steps, args.batch, args.crop, args.crop
@@ -352,7 +364,8 @@ fn warn_of_changed_options(saved: &TrainOptions, now: &TrainOptions) {
     else {
         return;
     };
-    for (name, was) in &saved {
+    // The starting code only matters before the first step.
+    for (name, was) in saved.iter().filter(|(name, _)| *name != "linear_code") {
         let is = now.get(name).unwrap_or(&serde_json::Value::Null);
         if is != was {
             eprintln!("note: resuming with {name} = {is} (the checkpoint's run had {was})");
@@ -434,10 +447,12 @@ struct FileObserver {
 }
 
 impl FileObserver {
-    fn new(out: &Path, options: &TrainOptions, start_step: usize) -> Result<Self> {
+    fn new(out: &Path, options: &TrainOptions, start_step: usize, resume: bool) -> Result<Self> {
         let open = |name: &str, header: &str| -> Result<fs::File> {
             let path = out.join(name);
-            drop_rows_after(&path, start_step)?;
+            if resume {
+                drop_rows_after(&path, start_step)?;
+            }
             let fresh = !path.exists();
             let mut file = fs::OpenOptions::new()
                 .create(true)
@@ -482,16 +497,18 @@ fn drop_rows_after(path: &Path, step: usize) -> Result<()> {
     };
     let mut lines = text.lines();
     let header = lines.next().unwrap_or_default();
+    let fields = header.split(',').count();
     let rows: Vec<&str> = lines.collect();
+    // Rows of another width were cut short by a crash: dropped too.
     let kept: Vec<&str> = rows
         .iter()
         .copied()
         .filter(|row| {
             let logged = row.split(',').next().and_then(|f| f.parse::<usize>().ok());
-            logged.is_some_and(|s| s <= step)
+            row.split(',').count() == fields && logged.is_some_and(|s| s <= step)
         })
         .collect();
-    if kept.len() < rows.len() {
+    if kept.len() < rows.len() || !text.ends_with('\n') {
         let text: String = std::iter::once(header)
             .chain(kept)
             .map(|line| format!("{line}\n"))
