@@ -41,6 +41,39 @@ pub fn stego_loss<B: Backend>(
     }
 }
 
+/// Smallest per-image MSE the log loss sees (about 100 dB), so a perfect image
+/// cannot send it to −∞.
+const LOG_FLOOR: f64 = 1e-10;
+
+/// Mean over the images of ln MSE(a, b), each image's error measured on its own.
+fn mean_log_mse<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>) -> Tensor<B, 1> {
+    let per_image = (a - b).square().flatten::<2>(1, 3).mean_dim(1);
+    per_image.add_scalar(LOG_FLOOR).log().mean()
+}
+
+/// The same two parts in decibels, image by image: `mean ln MSE(cover, container) +
+/// β · Σᵢ mean ln MSE(secretᵢ, revealedᵢ)` (−PSNR up to a factor and a constant).
+/// The plain loss lets the images with the largest errors dominate; the reported
+/// mean PSNR counts every image equally in dB, and so does this. The `container`
+/// and `reveal` parts are still the plain MSEs (for the logs).
+pub fn log_stego_loss<B: Backend>(
+    cover: Tensor<B, 4>,
+    container: Tensor<B, 4>,
+    secrets: &[Tensor<B, 4>],
+    revealed: &[Tensor<B, 4>],
+    beta: f32,
+) -> StegoLoss<B> {
+    let log_reveal = secrets
+        .iter()
+        .zip(revealed)
+        .map(|(secret, revealed)| mean_log_mse(secret.clone(), revealed.clone()))
+        .reduce(|a, b| a + b)
+        .expect("at least one secret");
+    let total = mean_log_mse(cover.clone(), container.clone()) + log_reveal.mul_scalar(beta);
+    let plain = stego_loss(cover, container, secrets, revealed, beta);
+    StegoLoss { total, ..plain }
+}
+
 /// Mean squared difference between horizontal and between vertical neighbours of
 /// `residual` (the container minus the cover): its energy weighted towards high
 /// frequencies (by 4·sin²(πf) per axis), which is where steganalysers and JPEG look.
@@ -91,5 +124,27 @@ mod tests {
         let total = loss.total.into_scalar();
         let expected = 0.01 + 0.5 * (0.04 + 0.09);
         assert!((total - expected).abs() < 1e-6, "{total} vs {expected}");
+    }
+
+    #[test]
+    fn log_loss_averages_each_images_log_error() {
+        let device = Default::default();
+        // Two images in a batch, off by 0.1 and by 0.3: the mean of their logs,
+        // not the log of their mean.
+        let cover = Tensor::<CpuBackend, 4>::zeros([2, 3, 2, 2], &device);
+        let container = Tensor::<CpuBackend, 1>::from_floats([0.1, 0.3], &device)
+            .reshape([2, 1, 1, 1])
+            .repeat_dim(1, 3)
+            .repeat_dim(2, 2)
+            .repeat_dim(3, 2);
+        let secret = Tensor::<CpuBackend, 4>::zeros([2, 3, 2, 2], &device);
+        let revealed = secret.clone().add_scalar(0.2);
+        let loss = log_stego_loss(cover, container, &[secret], &[revealed], 0.5);
+        let total = loss.total.into_scalar() as f64;
+        let expected = (0.01f64.ln() + 0.09f64.ln()) / 2.0 + 0.5 * 0.04f64.ln();
+        assert!((total - expected).abs() < 1e-4, "{total} vs {expected}");
+        // The logged parts stay the plain MSEs.
+        let container_mse = loss.container.into_scalar() as f64;
+        assert!((container_mse - 0.05).abs() < 1e-6, "{container_mse}");
     }
 }

@@ -19,7 +19,7 @@ use crate::distort::AttackRange;
 use crate::error::{Error, Result};
 use crate::eval::{evaluate, EvalReport, Pair};
 use crate::linear_code::BlockStatistics;
-use crate::loss::{residual_roughness, stego_loss};
+use crate::loss::{log_stego_loss, residual_roughness, stego_loss};
 use crate::pixels::{images_to_tensor, RgbImage};
 use crate::stego::{Stego, WeightRecorder};
 
@@ -61,6 +61,10 @@ pub struct TrainOptions {
     /// Clip each parameter's gradient to this L2 norm (`None`: no clipping).
     #[serde(default)]
     pub clip_grad: Option<f32>,
+    /// Minimise each image's log error ([`log_stego_loss`], what mean PSNR measures)
+    /// instead of the batch MSE.
+    #[serde(default)]
+    pub log_loss: bool,
 }
 
 /// Parameters of the linear code the default networks start from.
@@ -131,6 +135,7 @@ impl Default for TrainOptions {
             smooth_residual: 0.0,
             reveal_only: false,
             clip_grad: None,
+            log_loss: false,
         }
     }
 }
@@ -414,7 +419,12 @@ pub fn train<B: AutodiffBackend>(
         let revealed = net.reveal(received, config.secrets);
         let roughness = (options.smooth_residual > 0.0)
             .then(|| residual_roughness(container.clone() - cover.clone()));
-        let mut loss = stego_loss(cover, container, &secrets, &revealed, config.beta);
+        let loss_of = if options.log_loss {
+            log_stego_loss
+        } else {
+            stego_loss
+        };
+        let mut loss = loss_of(cover, container, &secrets, &revealed, config.beta);
         if let Some(roughness) = roughness {
             loss.total = loss.total + roughness.mul_scalar(options.smooth_residual);
         }

@@ -520,10 +520,16 @@ fn train_writes_checkpoints_and_resumes() {
 
     // Fine-tuning starts from those weights with another β; a layout that does
     // not match them is refused before any work.
-    let out = train_into("tuned", "2", &["--init", "run", "--beta", "0.5"]);
+    let out = train_into(
+        "tuned",
+        "2",
+        &["--init", "run", "--beta", "0.5", "--log-loss"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let config = fs::read_to_string(d.join("tuned/config.json")).unwrap();
     assert!(config.contains("0.5"), "{config}");
+    let state = fs::read_to_string(d.join("tuned/checkpoint/state.json")).unwrap();
+    assert!(state.contains("\"log_loss\":true"), "{state}");
     assert_user_error(
         &train_into("other", "2", &["--init", "default-1"]),
         "layout",

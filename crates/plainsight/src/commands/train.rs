@@ -99,6 +99,11 @@ pub struct TrainArgs {
     /// exactly as the starting model makes them, reveal learns the --attacks
     #[arg(long)]
     reveal_only: bool,
+    /// Minimise each image's log error (−PSNR, image by image) instead of the batch
+    /// MSE: every image then counts equally in dB, as the reported mean PSNR does, and
+    /// β weighs dB against dB (a plain-loss β matches about β·MSE(secret)/MSE(container))
+    #[arg(long)]
+    log_loss: bool,
     /// Clip each weight tensor's gradient to this L2 norm (steadier at higher --lr)
     #[arg(long, value_name = "NORM")]
     clip_grad: Option<f32>,
@@ -210,6 +215,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         smooth_residual: args.smooth_residual,
         reveal_only: args.reveal_only,
         clip_grad: args.clip_grad,
+        log_loss: args.log_loss,
     };
     if args.reveal_only && args.init.is_none() && !args.resume {
         bail!("--reveal-only fine-tunes a trained model's reveal: give --init MODEL (or --resume such a run)");
