@@ -28,17 +28,26 @@ pub fn stego_loss<B: Backend>(
     beta: f32,
 ) -> StegoLoss<B> {
     let container_loss = mse(cover, container);
-    let reveal_loss = secrets
-        .iter()
-        .zip(revealed)
-        .map(|(secret, revealed)| mse(secret.clone(), revealed.clone()))
-        .reduce(|a, b| a + b)
-        .expect("at least one secret");
+    let reveal_loss = sum_over_secrets(secrets, revealed, mse);
     StegoLoss {
         total: container_loss.clone() + reveal_loss.clone().mul_scalar(beta),
         container: container_loss,
         reveal: reveal_loss,
     }
+}
+
+/// Σᵢ error(secretᵢ, revealedᵢ).
+fn sum_over_secrets<B: Backend>(
+    secrets: &[Tensor<B, 4>],
+    revealed: &[Tensor<B, 4>],
+    error: fn(Tensor<B, 4>, Tensor<B, 4>) -> Tensor<B, 1>,
+) -> Tensor<B, 1> {
+    secrets
+        .iter()
+        .zip(revealed)
+        .map(|(secret, revealed)| error(secret.clone(), revealed.clone()))
+        .reduce(|a, b| a + b)
+        .expect("at least one secret")
 }
 
 /// Smallest per-image MSE the log loss sees (about 100 dB), so a perfect image
@@ -63,12 +72,7 @@ pub fn log_stego_loss<B: Backend>(
     revealed: &[Tensor<B, 4>],
     beta: f32,
 ) -> StegoLoss<B> {
-    let log_reveal = secrets
-        .iter()
-        .zip(revealed)
-        .map(|(secret, revealed)| mean_log_mse(secret.clone(), revealed.clone()))
-        .reduce(|a, b| a + b)
-        .expect("at least one secret");
+    let log_reveal = sum_over_secrets(secrets, revealed, mean_log_mse);
     let total = mean_log_mse(cover.clone(), container.clone()) + log_reveal.mul_scalar(beta);
     let plain = stego_loss(cover, container, secrets, revealed, beta);
     StegoLoss { total, ..plain }
