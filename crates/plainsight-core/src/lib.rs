@@ -38,6 +38,7 @@ pub mod model;
 pub mod nets;
 pub mod pair_balance;
 pub mod pixels;
+pub mod refine;
 pub mod rs_analysis;
 pub mod stego;
 pub mod train;

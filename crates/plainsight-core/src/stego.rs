@@ -1,14 +1,16 @@
 //! Hide and reveal on whole images of any size, tile by tile.
 
-use burn::module::Module;
+use burn::module::{AutodiffModule, Module};
 use burn::prelude::*;
 use burn::record::{FullPrecisionSettings, HalfPrecisionSettings, NamedMpkBytesRecorder, Recorder};
+use burn::tensor::backend::AutodiffBackend;
 
 use crate::config::StegoConfig;
 use crate::error::{Error, Result};
 use crate::histogram::Rounding;
 use crate::model::StegoNet;
 use crate::pixels::{images_to_tensor, tensor_to_images, RgbImage};
+use crate::refine::{refine_container, Refinement};
 
 /// The recorder for weights and optimizer state: named MessagePack, 32-bit floats.
 /// It also reads files written with 16-bit floats, converting them to 32 bits.
@@ -95,6 +97,10 @@ impl<B: Backend> Stego<B> {
         self
     }
 
+    pub fn rounding(&self) -> Rounding {
+        self.rounding
+    }
+
     pub fn config(&self) -> &StegoConfig {
         &self.config
     }
@@ -111,6 +117,22 @@ impl<B: Backend> Stego<B> {
     /// Hides `secrets` (exactly as many as the model carries, each the cover's size)
     /// in `cover`. The container has the cover's size and is already 8-bit.
     pub fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
+        self.hide_with(cover, secrets, |tensors| {
+            self.net.hide(tensors[0].clone(), &tensors[1..])
+        })
+    }
+
+    /// [`Stego::hide`] with `make_container` turning one tile's cover and secrets
+    /// (in that order) into its float container.
+    fn hide_with<F>(
+        &self,
+        cover: &RgbImage,
+        secrets: &[RgbImage],
+        make_container: F,
+    ) -> Result<RgbImage>
+    where
+        F: Fn(&[Tensor<B, 4>]) -> Tensor<B, 4>,
+    {
         if secrets.len() != self.secrets() {
             return Err(Error::SecretMismatch {
                 expected: self.secrets(),
@@ -122,10 +144,9 @@ impl<B: Backend> Stego<B> {
         }
         let mut inputs = vec![cover];
         inputs.extend(secrets);
-        let count = secrets.len();
         let needs_remainder = self.rounding != Rounding::Nearest;
         let mut out = self.tiled(&inputs, Border::Cover, |tensors| {
-            let container = self.net.hide(tensors[0].clone(), &tensors[1..=count]);
+            let container = make_container(&tensors);
             if !needs_remainder {
                 return vec![container];
             }
@@ -265,6 +286,33 @@ impl<B: Backend> Stego<B> {
             }
         }
         outputs
+    }
+}
+
+impl<B: AutodiffBackend> Stego<B> {
+    /// [`Stego::hide`], then each tile's container refined for the reveal network
+    /// (see [`crate::refine`]): better numbers for `refinement.steps` reveal passes
+    /// forward and backward per tile. Tiles are refined independently, so on photos
+    /// larger than one tile the pixels near a seam are refined for one side only.
+    pub fn hide_refined(
+        &self,
+        cover: &RgbImage,
+        secrets: &[RgbImage],
+        refinement: &Refinement,
+    ) -> Result<RgbImage> {
+        let plain = self.net.valid();
+        self.hide_with(cover, secrets, |tensors| {
+            let inner: Vec<_> = tensors.iter().map(|t| t.clone().inner()).collect();
+            let container = plain.hide(inner[0].clone(), &inner[1..]);
+            let refined = refine_container(
+                &self.net,
+                inner[0].clone(),
+                &inner[1..],
+                container,
+                refinement,
+            );
+            Tensor::from_inner(refined)
+        })
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
 use plainsight_core::keys::Key;
+use plainsight_core::refine::Refinement;
 use plainsight_core::{CpuBackend, CpuTrainBackend, RgbImage, Stego};
 
 use crate::images;
@@ -41,18 +42,21 @@ impl LoadedModel {
             &self.stego.weight_bytes(),
             Default::default(),
         )
-        .context("cannot build the differentiable copy of the model")?;
+        .context("cannot build the differentiable copy of the model")?
+        .with_rounding(self.stego.rounding());
         Ok(self.differentiable.get_or_init(|| built))
     }
 
     /// Hides `secrets` in `cover`, resizing each secret to the cover's size,
     /// scrambling it with `key` if given, and filling the slots this model has
-    /// beyond them with grey.
+    /// beyond them with grey; with `refinement`, the container is then refined for
+    /// the reveal network (`plainsight_core::refine`).
     pub fn hide(
         &self,
         cover: &RgbImage,
         secrets: Vec<RgbImage>,
         key: Option<&Key>,
+        refinement: Option<&Refinement>,
     ) -> Result<RgbImage> {
         let (width, height) = (cover.width(), cover.height());
         let fitted: Vec<RgbImage> = secrets
@@ -67,7 +71,12 @@ impl LoadedModel {
             None => fitted,
         };
         let slots = self.stego.fill_unused_slots(cover, fitted)?;
-        Ok(self.stego.hide(cover, &slots)?)
+        Ok(match refinement {
+            None => self.stego.hide(cover, &slots)?,
+            Some(refinement) => self
+                .differentiable()?
+                .hide_refined(cover, &slots, refinement)?,
+        })
     }
 
     /// Reveals `count` secrets, unscrambling them with `key` if given.

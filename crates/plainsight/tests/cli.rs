@@ -721,3 +721,65 @@ fn only_the_same_key_reveals() {
     );
     assert_user_error(&missing, "nope.txt");
 }
+
+#[test]
+fn refined_containers_reveal_better_with_the_plain_reveal_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Texture like a photo's: the smooth test images reveal too well to show a gain.
+    let textured = |seed: u32| {
+        let mut image = photo_like(96, 72, seed);
+        for (i, p) in image.pixels_mut().enumerate() {
+            let hash = (i as u32 ^ seed.wrapping_mul(0x9e37_79b9)).wrapping_mul(0x85eb_ca6b);
+            for (c, v) in p.0.iter_mut().enumerate() {
+                let grain = ((hash >> (8 * c)) & 31) as i32 - 16;
+                *v = (*v as i32 + grain).clamp(0, 255) as u8;
+            }
+        }
+        image
+    };
+    save(&textured(21), &d.join("cover.png"));
+    save(&textured(22), &d.join("secret.png"));
+    let cover = load(&d.join("cover.png"));
+    let secret = load(&d.join("secret.png"));
+    // (container PSNR, revealed PSNR) for a hide with `extra` options.
+    let run = |name: &str, extra: &[&str]| {
+        let out = hide(d, "cover.png", &["secret.png"], name, extra);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let revealed = format!("revealed-{name}");
+        let out = plainsight(&["reveal", "--stego", name, "--out", &revealed], d);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let container = load(&d.join(name));
+        (
+            psnr(&cover, &container),
+            psnr(&secret, &load(&d.join(&revealed))),
+        )
+    };
+    let (plain_container, plain_revealed) = run("plain.png", &[]);
+    let (container, revealed) = run("refined.png", &["--refine", "15"]);
+    assert_ne!(load(&d.join("plain.png")), load(&d.join("refined.png")));
+    // The default --refine-beta 0.5: a decibel of container is worth two revealed.
+    // Refinement keeps the best container it saw, the start included, so the score
+    // cannot fall; a broken gradient would leave it (and the bytes) where it was.
+    let score = |container: f64, revealed: f64| container + 0.5 * revealed;
+    assert!(
+        score(container, revealed) > score(plain_container, plain_revealed),
+        "plain {plain_container:.2}/{plain_revealed:.2}, refined {container:.2}/{revealed:.2}"
+    );
+
+    // A trade without refinement is a mistake, not a silent no-op.
+    let out = hide(
+        d,
+        "cover.png",
+        &["secret.png"],
+        "x.png",
+        &["--refine-beta", "0.5"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--refine <REFINE>"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!d.join("x.png").exists());
+}

@@ -10,8 +10,9 @@ use plainsight_core::eval::{
 };
 use plainsight_core::keys::{Key, Keyed};
 use plainsight_core::lsb::Lsb;
+use plainsight_core::refine::Refined;
 
-use super::model_args::RoundingChoice;
+use super::model_args::{RefineArgs, RoundingChoice};
 use crate::images;
 use crate::model;
 
@@ -55,6 +56,8 @@ pub struct EvalArgs {
     /// How containers' values become bytes (as `hide --rounding`)
     #[arg(long, value_enum, default_value_t = RoundingChoice::Nearest)]
     rounding: RoundingChoice,
+    #[command(flatten)]
+    refine: RefineArgs,
     /// Use at most this many pairs
     #[arg(long)]
     limit: Option<usize>,
@@ -107,6 +110,21 @@ pub fn run(args: EvalArgs) -> Result<()> {
             crop.unwrap_or(1)
         );
     }
+    let refined = match (&method, args.refine.refinement()?) {
+        (_, None) => None,
+        (Method::Lsb(..), Some(_)) => {
+            bail!("--refine applies to network models, not --method lsb")
+        }
+        (Method::Net(model), Some(refinement)) => Some(Refined {
+            refiner: model.differentiable()?,
+            revealer: &model.stego,
+            refinement,
+        }),
+    };
+    let base: &dyn Hider = match &refined {
+        Some(refined) => refined,
+        None => method.hider(),
+    };
     let keyed = match &args.key {
         Some(key) => {
             let hide_key = Key::derive(key.as_bytes())?;
@@ -117,7 +135,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
                 Some(other) => Some(Key::derive(other.as_bytes())?),
             };
             Some(Keyed {
-                inner: method.hider(),
+                inner: base,
                 hide_key,
                 reveal_key,
             })
@@ -126,7 +144,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     };
     let hider: &dyn Hider = match &keyed {
         Some(keyed) => keyed,
-        None => method.hider(),
+        None => base,
     };
     let mut results = Vec::with_capacity(pairs.len());
     for (i, pair) in pairs.iter().enumerate() {
@@ -147,6 +165,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
             "model": method.name(), "data": args.data,
             "attack": args.attack.map(|a| a.to_string()),
             "rounding": args.rounding.to_core(),
+            "refine": args.refine.describe(),
             "crop": crop, "report": report,
         });
         if args.per_pair {
@@ -262,6 +281,9 @@ fn print_table(model: &str, args: &EvalArgs, r: &EvalReport) {
     };
     if matches!(args.method, MethodChoice::Net) {
         channel.push_str(&format!(", rounding {:?}", args.rounding.to_core()));
+    }
+    if let Some(refined) = args.refine.describe() {
+        channel.push_str(&format!(", refined ({refined})"));
     }
     println!(
         "model {model}, {} pair(s) from {} ({size}), {} secret(s), {channel}",

@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use plainsight_core::metrics::{psnr, ssim};
 
-use super::model_args::{ModelArgs, RoundingChoice};
+use super::model_args::{ModelArgs, RefineArgs, RoundingChoice};
 use crate::images;
 
 /// Hide one to three secret photos inside a cover photo
@@ -38,6 +38,8 @@ pub struct HideArgs {
     #[arg(long, value_enum, default_value_t = RoundingChoice::Nearest)]
     rounding: RoundingChoice,
     #[command(flatten)]
+    refine: RefineArgs,
+    #[command(flatten)]
     options: ModelArgs,
 }
 
@@ -66,7 +68,8 @@ pub fn run(args: HideArgs) -> Result<()> {
             model.name
         );
     }
-    let container = model.hide(&cover, secrets, key.as_ref())?;
+    let refinement = args.refine.refinement()?;
+    let container = model.hide(&cover, secrets, key.as_ref(), refinement.as_ref())?;
     // Measure what was written: a JPEG container is not the one the model made.
     let written = images::save_container(&args.out, container, args.jpeg_quality)?;
 
@@ -74,7 +77,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     if args.options.json {
         let report = serde_json::json!({
             "out": args.out, "model": model.name, "secrets": count, "keyed": key.is_some(),
-            "rounding": args.rounding.to_core(),
+            "rounding": args.rounding.to_core(), "refine": args.refine.describe(),
             "width": cover.width(), "height": cover.height(),
             "container_psnr": p, "container_ssim": s,
         });

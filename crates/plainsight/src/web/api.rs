@@ -135,7 +135,7 @@ pub fn hide(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, ApiEr
     let secrets = secret_fields(&request.secrets, limits)?;
     let key = key_field(request.key.as_deref())?;
     let container = model
-        .hide(&cover, secrets, key.as_ref())
+        .hide(&cover, secrets, key.as_ref(), None)
         .map_err(ApiError::internal)?;
     let difference = plot::amplified_difference(&cover, &container, 10.0);
     Ok(json!({
