@@ -273,3 +273,38 @@ fn the_page_is_self_contained() {
     assert_eq!(info["max_secrets"], 3);
     assert_eq!(info["models"], json!(["default-1", "default-3"]));
 }
+
+#[test]
+fn hide_can_refine_the_container_within_a_step_limit() {
+    let server = serve(&[]);
+    let cover = data_url(&photo_like(64, 48, 2));
+    let secret = data_url(&photo_like(64, 48, 7));
+    let hide = |refine: u64| {
+        http_json(
+            &server.address,
+            "POST",
+            "/api/hide",
+            &json!({ "cover": cover, "secrets": [secret], "refine": refine }),
+        )
+    };
+    // Whether refining changes a container is the CLI test's and core's to check;
+    // here the request reaches it and the reply says so.
+    let (status, refined) = hide(5);
+    assert_eq!(status, 200, "{refined}");
+    assert_eq!(refined["refine"], 5);
+    let container = from_data_url(refined["container"].as_str().unwrap());
+    assert_eq!(container.dimensions(), (64, 48));
+    let (status, plain) = hide(0);
+    assert_eq!(status, 200, "{plain}");
+    assert_eq!(plain["refine"], 0);
+
+    let (status, reply) = hide(101);
+    assert_eq!(status, 400, "{reply}");
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap()
+            .contains("at most 100 steps"),
+        "{reply}"
+    );
+}

@@ -5,6 +5,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use plainsight_core::keys::Key;
 use plainsight_core::metrics::{psnr, ssim};
+use plainsight_core::refine::Refinement;
 use plainsight_core::RgbImage;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -99,7 +100,14 @@ struct HideRequest {
     cover: String,
     secrets: Vec<String>,
     key: Option<String>,
+    /// Refinement steps (`hide --refine`); 0 or absent: none.
+    #[serde(default)]
+    refine: usize,
 }
+
+/// The most refinement steps a request may ask for: each costs a reveal pass
+/// forward and backward, and one request holds a worker.
+const MAX_REFINE_STEPS: usize = 100;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -134,12 +142,23 @@ pub fn hide(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, ApiEr
     let cover = image_field("cover", &request.cover, limits)?;
     let secrets = secret_fields(&request.secrets, limits)?;
     let key = key_field(request.key.as_deref())?;
+    if request.refine > MAX_REFINE_STEPS {
+        return Err(ApiError::bad(format!(
+            "refine: at most {MAX_REFINE_STEPS} steps, got {}",
+            request.refine
+        )));
+    }
+    let refinement = (request.refine > 0).then(|| Refinement {
+        steps: request.refine,
+        ..Refinement::default()
+    });
     let container = model
-        .hide(&cover, secrets, key.as_ref(), None)
+        .hide(&cover, secrets, key.as_ref(), refinement.as_ref())
         .map_err(ApiError::internal)?;
     let difference = plot::amplified_difference(&cover, &container, 10.0);
     Ok(json!({
         "model": model.name,
+        "refine": request.refine,
         "width": cover.width(),
         "height": cover.height(),
         "container": data_url(&container)?,
