@@ -158,6 +158,21 @@ impl StegoConfig {
     }
 }
 
+/// A small unshuffle network (factor 2, width 8, depth 2) for quick unit tests.
+#[cfg(test)]
+pub(crate) fn tiny_unshuffle(secrets: usize) -> StegoConfig {
+    StegoConfig {
+        secrets,
+        architecture: Architecture::Unshuffle {
+            factor: 2,
+            channels: 8,
+            prep_channels: 4,
+            depth: 2,
+        },
+        beta: 1.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -166,16 +166,7 @@ mod tests {
         let photos: Vec<RgbImage> = (0..6).map(|i| wavy(i as f64 * 7.0)).collect();
         let stats = BlockStatistics::measure(&photos, 2).unwrap();
         let code = stats.code(2, 3, 1.0 / 8.0).unwrap();
-        let config = StegoConfig {
-            secrets: 2,
-            architecture: Architecture::Unshuffle {
-                factor: 2,
-                channels: 8,
-                prep_channels: 4,
-                depth: 2,
-            },
-            beta: 1.0,
-        };
+        let config = crate::config::tiny_unshuffle(2);
         let device = Default::default();
         let net = config
             .init::<CpuBackend>(&device)

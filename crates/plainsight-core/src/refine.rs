@@ -161,7 +161,6 @@ impl<B: AutodiffBackend> Hider for Refined<'_, B> {
 mod tests {
     use super::*;
     use crate::backend::CpuTrainBackend;
-    use crate::config::{Architecture, StegoConfig};
     use crate::linear_code::BlockStatistics;
     use crate::metrics::psnr;
 
@@ -185,16 +184,7 @@ mod tests {
             .unwrap()
             .code(1, 3, 1.0 / 8.0)
             .unwrap();
-        let config = StegoConfig {
-            secrets: 1,
-            architecture: Architecture::Unshuffle {
-                factor: 2,
-                channels: 8,
-                prep_channels: 4,
-                depth: 2,
-            },
-            beta: 1.0,
-        };
+        let config = crate::config::tiny_unshuffle(1);
         let device = Default::default();
         let net = config.init(&device).with_linear_code(&code, &device);
         Stego::new(config, net, device)
