@@ -55,7 +55,7 @@ fn sum_over_secrets<B: Backend>(
 const LOG_FLOOR: f64 = 1e-10;
 
 /// Mean over the images of ln MSE(a, b), each image's error measured on its own.
-fn mean_log_mse<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>) -> Tensor<B, 1> {
+pub(crate) fn mean_log_mse<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>) -> Tensor<B, 1> {
     let per_image = (a - b).square().flatten::<2>(1, 3).mean_dim(1);
     per_image.add_scalar(LOG_FLOOR).log().mean()
 }

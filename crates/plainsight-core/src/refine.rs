@@ -20,6 +20,7 @@ use burn::tensor::backend::AutodiffBackend;
 use crate::channel::Channel;
 use crate::error::Result;
 use crate::eval::Hider;
+use crate::loss::mean_log_mse;
 use crate::model::StegoNet;
 use crate::pixels::RgbImage;
 use crate::stego::Stego;
@@ -84,9 +85,9 @@ pub fn refine_container<B: AutodiffBackend>(
         let pixels = Tensor::<B, 4>::from_inner(x.clone()).require_grad();
         let stored = Channel::Quantize8.apply(pixels.clone().clamp(0.0, 1.0));
         let revealed = net.reveal(stored.clone(), secrets.len());
-        let mut errors = vec![log_mse(cover.clone(), stored)];
+        let mut errors = vec![mean_log_mse(cover.clone(), stored)];
         for (secret, revealed) in secrets.iter().zip(revealed) {
-            errors.push(log_mse(secret.clone(), revealed));
+            errors.push(mean_log_mse(secret.clone(), revealed));
         }
         let loss = errors[1..].iter().fold(errors[0].clone(), |sum, e| {
             sum + e.clone().mul_scalar(weight)
@@ -101,7 +102,8 @@ pub fn refine_container<B: AutodiffBackend>(
             .iter()
             .zip(start.iter())
             .all(|(now, then)| *now <= *then + slack);
-        let value = loss.clone().into_scalar().elem::<f32>();
+        // The loss from the parts already read back, not a second read of `loss`.
+        let value = parts[0] + weight * parts[1..].iter().sum::<f32>();
         if no_worse && best.as_ref().is_none_or(|(lowest, _)| value < *lowest) {
             best = Some((value, x.clone()));
         }
@@ -123,11 +125,6 @@ pub fn refine_container<B: AutodiffBackend>(
         x = (x - update.mul_scalar(rate)).clamp(0.0, 1.0);
     }
     best.expect("the start is always scored").1
-}
-
-/// ln of the mean squared error (one image, so no per-image split is needed).
-fn log_mse<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>) -> Tensor<B, 1> {
-    (a - b).square().mean().add_scalar(1e-10).log()
 }
 
 /// A [`Hider`] that refines every container: hides with `refiner` (the model on an
