@@ -122,14 +122,15 @@ impl BlockStatistics {
     /// channel adds little error (`slot_noise`, one variance per basis direction,
     /// from [`measure_slot_noise`]) and the cover has little to lose. Each of the
     /// secret's `dims` main coordinates gets its own gain, the one that minimises
-    /// container error + [`ROBUST_CODE_BETA`] · revealed error for that slot's noise:
+    /// container error + `beta` · revealed error for that slot's noise (the training
+    /// loss's β, so the start and the training weigh the two alike):
     /// `gain⁴ = β · noise / variance`.
-    pub fn robust_code(&self, dims: usize, slot_noise: &[f64]) -> Result<LinearCode> {
+    pub fn robust_code(&self, dims: usize, slot_noise: &[f64], beta: f64) -> Result<LinearCode> {
         let d = self.dims();
-        if dims == 0 || dims > d || slot_noise.len() != d {
+        if dims == 0 || dims > d || slot_noise.len() != d || beta.is_nan() || beta <= 0.0 {
             return Err(Error::Config(format!(
-                "robust code needs 1 <= dims <= {d} and one noise value per direction \
-                 (got {dims} dims, {} noise values)",
+                "robust code needs 1 <= dims <= {d}, one noise value per direction and \
+                 β > 0 (got {dims} dims, {} noise values, β {beta})",
                 slot_noise.len()
             )));
         }
@@ -153,7 +154,7 @@ impl BlockStatistics {
         let main = DMatrix::from_fn(d, dims, |r, c| self.directions[(r, d - 1 - c)]);
         let gains = DVector::from_fn(dims, |k, _| {
             let variance = self.variances[d - 1 - k].max(floor);
-            (ROBUST_CODE_BETA * noise[chosen[k]] / variance).powf(0.25)
+            (beta * noise[chosen[k]] / variance).powf(0.25)
         });
         Ok(self.assemble(&[slots], &main, &gains))
     }
@@ -198,10 +199,9 @@ impl BlockStatistics {
 }
 
 /// Weight of the cover's variance against the channel's noise when the robust code
-/// picks its slots, and the β its gains balance; both measured with a NumPy
-/// prototype on bsds500/train statistics and val crops (docs/model.md).
+/// picks its slots; measured with a NumPy prototype on bsds500/train statistics and
+/// val crops (docs/model.md).
 pub const ROBUST_COVER_WEIGHT: f64 = 0.04;
-pub const ROBUST_CODE_BETA: f64 = 0.5;
 
 /// An orthonormal basis of `f`×`f` RGB blocks (columns, in unshuffle order
 /// `channel·f² + row·f + column`): colour-opponent axes (grey, red−blue,
@@ -413,7 +413,7 @@ mod tests {
         for j in [3, 5, 7] {
             noise[j] = 1e-4;
         }
-        let code = stats.robust_code(3, &noise).unwrap();
+        let code = stats.robust_code(3, &noise, 0.5).unwrap();
         let basis = opponent_dct_basis(2);
         let secret = &stats.mean + stats.directions.column(11) * 0.2;
         let cover = &stats.mean + stats.directions.column(10) * 0.1;
@@ -431,8 +431,16 @@ mod tests {
         let (read, bias) = &code.reveal[0];
         let revealed = read * (&cover + residual) + bias;
         assert!((revealed - &secret).norm() < 1e-9);
-        assert!(stats.robust_code(13, &noise).is_err());
-        assert!(stats.robust_code(2, &noise[..5]).is_err());
+        assert!(stats.robust_code(13, &noise, 0.5).is_err());
+        assert!(stats.robust_code(2, &noise[..5], 0.5).is_err());
+        assert!(stats.robust_code(2, &noise, 0.0).is_err());
+        // A larger β buys reveal accuracy with a stronger signal: gain ∝ β^¼.
+        let strong = stats.robust_code(3, &noise, 8.0).unwrap();
+        let ratio = strong.hide_secrets[0].norm() / code.hide_secrets[0].norm();
+        assert!(
+            (ratio - 2.0).abs() < 1e-9,
+            "16x the beta wrote {ratio}x the secret"
+        );
     }
 
     #[test]

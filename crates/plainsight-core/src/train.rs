@@ -381,7 +381,7 @@ pub fn train<B: AutodiffBackend>(
                             return Err(Error::Config("the robust code carries one secret".into()));
                         }
                         let noise = measure_attack_noise(data, &attacks, *factor, options.seed)?;
-                        stats.robust_code(code.dims_per_secret, &noise)?
+                        stats.robust_code(code.dims_per_secret, &noise, f64::from(config.beta))?
                     }
                 };
                 net = net.with_linear_code(&code, device);
