@@ -93,11 +93,12 @@ pub enum CodeKind {
 }
 
 impl CodeOptions {
-    /// The robust code's default: 24 secret directions (one secret), measured on
-    /// bsds500/val with `factor` 8 (docs/model.md).
+    /// The robust code's default: 64 secret directions (one secret), measured on
+    /// bsds500/val with `factor` 8 and β 0.2 (docs/model.md; 24 until the second
+    /// robust model).
     pub fn robust() -> Self {
         CodeOptions {
-            dims_per_secret: 24,
+            dims_per_secret: 64,
             gain: 1.0 / 12.0,
             kind: CodeKind::Robust,
         }

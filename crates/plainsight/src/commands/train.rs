@@ -69,8 +69,9 @@ pub struct TrainArgs {
     /// the --init model's or resumed checkpoint's]
     #[arg(long)]
     prep_channels: Option<usize>,
-    /// Principal directions per secret in the starting linear code
-    /// [default: 3/8 of 3·factor² for one secret, 1/(2·secrets) of it for more]
+    /// Secret directions per secret in the starting linear code [default: principal
+    /// code 3/8 of 3·factor² for one secret, 1/(2·secrets) of it for more; robust
+    /// code 64, whose gains balance --beta (0.2 suits it)]
     #[arg(long)]
     code_dims: Option<usize>,
     /// Scale of the secret inside the cover in the starting principal code (the robust
