@@ -51,14 +51,13 @@ if [ "$steps" -ge 3 ]; then
     --validate-every 1000000 --checkpoint-every 1000000 --no-code 2>&1 | tail -2
   # Steady state: from the first row 5 s after the first step to the last (kernels are
   # compiled during the first steps). Column 6 of train_log.csv is the elapsed time.
-  steady='NR == 2 { t1 = $6 } NR > 1 && $6 >= t1 + 5 && !s0 { s0 = $1; t0 = $6 } NR > 1 { s = $1; t = $6 }'
-  rate=$(awk -F, "$steady"'
-    END { if (t > t0) printf "%.0f", (s - s0) * 16 / (t - t0); else print 0 }' \
-    /tmp/runs/tp-unshuffle/train_log.csv)
-  awk -F, "$steady"'
+  line=$(awk -F, 'NR == 2 { t1 = $6 } NR > 1 && $6 >= t1 + 5 && !s0 { s0 = $1; t0 = $6 }
+    NR > 1 { s = $1; t = $6 }
     END { if (t > t0) printf "burn unshuffle: %.1f images/s, %.1f ms per step (steps %d-%d)\n", (s - s0) * 16 / (t - t0), (t - t0) * 1000 / (s - s0), s0, s }' \
-    /tmp/runs/tp-unshuffle/train_log.csv
+    /tmp/runs/tp-unshuffle/train_log.csv)
+  echo "$line"
   head -3 /tmp/runs/tp-unshuffle/train_log.csv
+  rate=$(awk '{ printf "%.0f", $3 }' <<< "$line")
   rate=${rate:-0}
 fi
 echo "== 2. throughput: PyTorch, same architectures, same GPU ($(elapsed) s) =="

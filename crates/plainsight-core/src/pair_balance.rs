@@ -5,9 +5,10 @@
 //! least-significant bits changes local smoothness. Here the container is rounded
 //! to the nearest bytes, then the pixels whose values lie closest to a rounding
 //! boundary are moved across it until every pair has the cover's difference of
-//! counts. A move inside a pair (2k ↔ 2k+1) is what LSB replacement does and raises
-//! the RS estimate; a move between pairs (2k−1 ↔ 2k) lowers it. Of 17 mixes of
-//! the two, the one whose RS estimate is closest to the cover's is kept.
+//! counts, as far as those pixels allow (a small image has few of them). A move
+//! inside a pair (2k ↔ 2k+1) is what LSB replacement does and raises the RS
+//! estimate; a move between pairs (2k−1 ↔ 2k) lowers it. Of 17 mixes of the two,
+//! the one whose RS estimate is closest to the cover's is kept.
 //! docs/security.md measures the result.
 
 use crate::histogram::nearest;
@@ -23,8 +24,9 @@ const CROSS_PAIR_WEIGHTS: [f64; 17] = [
 ];
 
 /// Bytes for one channel: `values` (0..=255 scale, row by row, `width` a row)
-/// rounded so that every pair (2k, 2k+1) has `target`'s difference of counts and
-/// the RS estimate is as close to `target`'s as the mixes allow.
+/// rounded so that every pair (2k, 2k+1) has `target`'s difference of counts, as
+/// far as the pixels beside each boundary allow, and the RS estimate is as close to
+/// `target`'s as the mixes allow.
 ///
 /// No byte is more than one level from the nearest byte to its value, and a moved
 /// byte is always one of the two bytes either side of its value.
