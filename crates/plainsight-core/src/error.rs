@@ -3,9 +3,13 @@
 /// Everything that can go wrong in the core library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A secret count outside 1..=3, or not what the model was trained for.
-    #[error("wrong number of secrets: expected {expected_max} at most, got {got}")]
-    SecretCount { expected_max: usize, got: usize },
+    /// A secret count outside 1..=[`crate::MAX_SECRETS`]; `what` names where it came from.
+    #[error("{what}: a container carries at least 1 and at most {max} secrets, got {got}")]
+    SecretCount {
+        what: &'static str,
+        max: usize,
+        got: usize,
+    },
     /// The model carries a different number of secrets than asked for.
     #[error("this model carries {expected} secret(s), but {got} were given")]
     SecretMismatch { expected: usize, got: usize },
@@ -38,6 +42,13 @@ pub enum Error {
     /// or a codec failure while distorting an image; the message says which.
     #[error("{0}")]
     Invalid(String),
+    /// An option outside its accepted range. `option` is its name as the CLI spells
+    /// it without the dashes (`time-limit`), so every front end can name it.
+    #[error("--{option} {problem}")]
+    Option {
+        option: &'static str,
+        problem: String,
+    },
     /// Training data that cannot be used.
     #[error("training data: {0}")]
     Data(String),

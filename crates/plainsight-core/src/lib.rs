@@ -20,31 +20,35 @@
 //! assert_eq!(revealed[0].width(), 32);
 //! ```
 
+//! # Layers
+//!
+//! Each folder may use the ones listed before it, never one after
+//! (`tests/layers.rs` checks it; `docs/architecture.md` draws it):
+//!
+//! 1. [`error`], [`backend`], [`pixels`] and the [`Hider`] trait: the vocabulary.
+//! 2. [`channel`]: what happens to a container (JPEG, noise, resizing, rounding) for
+//!    real and as differentiable models; [`code`]: closed-form linear hiding codes.
+//! 3. [`analysis`]: metrics, the evaluation protocol, residual spectra, steganalysis.
+//! 4. [`model`]: the networks, one file per layout, and the loss.
+//! 5. [`hiding`]: whole pictures through a model (tiles, rounding, refinement, keys,
+//!    the user-facing pipeline); [`baselines`]: classical hiding to compare with.
+//! 6. [`train`]: the training loop, its options and data.
+
+pub mod analysis;
 pub mod backend;
+pub mod baselines;
 pub mod channel;
-pub mod config;
-pub mod distort;
+pub mod code;
 pub mod error;
-pub mod eval;
-pub mod histogram;
-pub mod inspect;
-pub mod jpeg_approx;
-pub mod keys;
-pub mod linear_code;
-pub mod loss;
-pub mod lsb;
-pub mod metrics;
+mod hider;
+pub mod hiding;
 pub mod model;
-pub mod nets;
-pub mod pair_balance;
 pub mod pixels;
-pub mod refine;
-pub mod rs_analysis;
-pub mod stego;
 pub mod train;
 
 pub use backend::{CpuBackend, CpuTrainBackend};
-pub use config::{Architecture, StegoConfig, MAX_SECRETS};
 pub use error::{Error, Result};
+pub use hider::Hider;
+pub use hiding::{Pipeline, Stego};
+pub use model::{check_secret_count, Architecture, StegoConfig, MAX_SECRETS};
 pub use pixels::RgbImage;
-pub use stego::Stego;

@@ -1,4 +1,5 @@
-//! 8-bit RGB pixel buffers and their conversion to and from tensors.
+//! 8-bit RGB pixel buffers: the one image type of the library, its conversions to
+//! and from tensors and `image` crate buffers, and resizing.
 
 use burn::prelude::*;
 
@@ -192,6 +193,57 @@ pub fn tensor_to_images<B: Backend>(tensor: Tensor<B, 4>) -> Vec<RgbImage> {
 /// 0..=1 to the nearest byte, as an 8-bit PNG would store it.
 pub fn to_byte(value: f32) -> u8 {
     (value.clamp(0.0, 1.0) * 255.0).round() as u8
+}
+
+/// A level in 0..=255 (not yet rounded) to the nearest byte.
+pub(crate) fn nearest_level(value: f32) -> u8 {
+    value.round().clamp(0.0, 255.0) as u8
+}
+
+/// Fails unless `got` has `expected`'s width and height.
+pub fn check_same_size(expected: &RgbImage, got: &RgbImage) -> Result<()> {
+    if (expected.width(), expected.height()) != (got.width(), got.height()) {
+        return Err(Error::SizeMismatch {
+            expected_width: expected.width(),
+            expected_height: expected.height(),
+            got_width: got.width(),
+            got_height: got.height(),
+        });
+    }
+    Ok(())
+}
+
+impl RgbImage {
+    /// Resized to exactly `width`×`height` with Lanczos 3 (aspect ratio not kept);
+    /// a copy when the size is already right.
+    pub fn resized(&self, width: usize, height: usize) -> RgbImage {
+        if (self.width, self.height) == (width, height) {
+            return self.clone();
+        }
+        let filter = image::imageops::FilterType::Lanczos3;
+        let buffer = image::RgbImage::from(self);
+        image::imageops::resize(&buffer, width as u32, height as u32, filter).into()
+    }
+}
+
+/// The pixels as an `image` crate buffer (a copy).
+impl From<&RgbImage> for image::RgbImage {
+    fn from(pixels: &RgbImage) -> image::RgbImage {
+        image::RgbImage::from_raw(
+            pixels.width as u32,
+            pixels.height as u32,
+            pixels.data.clone(),
+        )
+        .expect("buffer matches its size")
+    }
+}
+
+/// An `image` crate buffer as pixels (no copy).
+impl From<image::RgbImage> for RgbImage {
+    fn from(buffer: image::RgbImage) -> RgbImage {
+        let (w, h) = buffer.dimensions();
+        RgbImage::new(w as usize, h as usize, buffer.into_raw()).expect("buffer matches its size")
+    }
 }
 
 #[cfg(test)]

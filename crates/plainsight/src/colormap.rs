@@ -1,6 +1,6 @@
 //! Colour maps for drawing scalar fields, with the colour bars that explain them.
 
-use plainsight_core::inspect::Map;
+use plainsight_core::analysis::residual::Map;
 use plainsight_core::RgbImage;
 
 /// How values become colours.

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use plainsight_core::distort::{self, to_buffer};
+use plainsight_core::channel::attack;
 use plainsight_core::RgbImage;
 
 /// Extensions `train` and `eval` pick up when they walk a folder.
@@ -81,7 +81,7 @@ pub fn decode_limited(bytes: &[u8], max_pixels: u64) -> Result<RgbImage> {
 
 /// Encodes an image as PNG bytes.
 pub fn encode_png(image: &RgbImage) -> Result<Vec<u8>> {
-    let buffer = to_buffer(image);
+    let buffer = image::RgbImage::from(image);
     let mut bytes = Vec::new();
     buffer
         .write_to(
@@ -138,9 +138,9 @@ pub fn check_target(path: &Path, inputs: &[&PathBuf], force: bool, allow_jpeg: b
 /// holds, which for a JPEG are not the container's.
 pub fn save_container(path: &Path, image: RgbImage, quality: u8) -> Result<RgbImage> {
     if matches!(extension(path).as_deref(), Some("jpg" | "jpeg")) {
-        let bytes = distort::encode_jpeg(&image, quality)?;
+        let bytes = attack::encode_jpeg(&image, quality)?;
         write_atomically(path, &bytes)?;
-        Ok(distort::decode_jpeg(&bytes)?)
+        Ok(attack::decode_jpeg(&bytes)?)
     } else {
         save_png(path, &image)?;
         Ok(image)
@@ -214,20 +214,6 @@ pub fn load_named_photos(dir: &Path) -> Result<Vec<(PathBuf, RgbImage)>> {
         }
     }
     Ok(photos)
-}
-
-/// Resizes `image` to exactly `width`×`height` (Lanczos 3; aspect ratio not kept).
-pub fn resize(image: &RgbImage, width: usize, height: usize) -> RgbImage {
-    if (image.width(), image.height()) == (width, height) {
-        return image.clone();
-    }
-    let resized = image::imageops::resize(
-        &to_buffer(image),
-        width as u32,
-        height as u32,
-        image::imageops::FilterType::Lanczos3,
-    );
-    RgbImage::new(width, height, resized.into_raw()).expect("resize keeps the size")
 }
 
 fn extension(path: &Path) -> Option<String> {

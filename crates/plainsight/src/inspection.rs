@@ -3,14 +3,14 @@
 //! sensitivity of a revealed pixel, preparation-network features.
 
 use anyhow::Result;
-use plainsight_core::inspect::{self, Map, Sensitivity};
-use plainsight_core::keys::Key;
-use plainsight_core::metrics::{psnr, ssim};
+use plainsight_core::analysis::metrics::{psnr, ssim};
+use plainsight_core::analysis::residual::{self, Map};
+use plainsight_core::hiding::keys::Key;
+use plainsight_core::model::inspect::{self, Sensitivity};
 use plainsight_core::RgbImage;
 use serde_json::{json, Value};
 
 use crate::colormap::Colormap;
-use crate::images;
 use crate::model::LoadedModel;
 use crate::plot::{board, Panel};
 
@@ -60,7 +60,7 @@ pub fn inspect(model: &LoadedModel, request: Request) -> Result<Inspection> {
     let secrets: Vec<RgbImage> = request
         .secrets
         .into_iter()
-        .map(|s| images::resize(&s, w, h))
+        .map(|s| s.resized(w, h))
         .collect();
     let revealed = model.reveal(container, request.count, request.key)?;
     let differentiable = model.differentiable()?;
@@ -82,7 +82,7 @@ pub fn inspect(model: &LoadedModel, request: Request) -> Result<Inspection> {
     for (i, image) in revealed.iter().enumerate() {
         let truth = secrets.get(i);
         if let Some(secret) = truth {
-            let error = inspect::magnitude(&inspect::residual(secret, image)?);
+            let error = residual::magnitude(&residual::residual(secret, image)?);
             panels.push((
                 map_panel(&format!("|revealed {}-secret|", i + 1), &error),
                 false,
@@ -160,7 +160,7 @@ fn residual_panels(
     container: &RgbImage,
     panels: &mut Vec<(Panel, bool)>,
 ) -> Result<Value> {
-    let channels = inspect::residual(cover, container)?;
+    let channels = residual::residual(cover, container)?;
     let (w, h) = (cover.width().min(WINDOW), cover.height().min(WINDOW));
     let (x0, y0) = ((cover.width() - w) / 2, (cover.height() - h) / 2);
     let window = |m: &Map| Map {
@@ -189,10 +189,10 @@ fn residual_panels(
         panels.push((panel, false));
     }
     panels.push((
-        map_panel("|residual|", &inspect::magnitude(&channels)),
+        map_panel("|residual|", &residual::magnitude(&channels)),
         false,
     ));
-    let spectrum = inspect::spectrum(&channels, WINDOW);
+    let spectrum = residual::spectrum(&channels, WINDOW);
     panels.push((
         map_panel("residual spectrum, log", &spectrum.log_magnitude),
         false,

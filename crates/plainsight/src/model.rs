@@ -4,12 +4,10 @@ use std::fs;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use anyhow::{bail, Context, Result};
-use plainsight_core::keys::Key;
-use plainsight_core::refine::Refinement;
-use plainsight_core::{CpuBackend, CpuTrainBackend, RgbImage, Stego};
-
-use crate::images;
+use anyhow::{anyhow, bail, Context, Result};
+use plainsight_core::hiding::keys::Key;
+use plainsight_core::hiding::refine::{Refined, Refinement};
+use plainsight_core::{CpuBackend, CpuTrainBackend, Pipeline, RgbImage, Stego};
 
 /// A loaded model and where it came from.
 pub struct LoadedModel {
@@ -19,7 +17,7 @@ pub struct LoadedModel {
     pub fragile: bool,
     /// The same weights on the autodiff backend, built on first use (for gradients in
     /// `inspect`) and kept, so a server builds it once.
-    differentiable: OnceLock<Stego<CpuTrainBackend>>,
+    differentiable: OnceLock<std::result::Result<Stego<CpuTrainBackend>, String>>,
 }
 
 impl LoadedModel {
@@ -33,24 +31,26 @@ impl LoadedModel {
     }
 
     /// The model on the autodiff backend, for gradients through the networks.
+    /// Built once, inside the lock, however many threads ask at the same time.
     pub fn differentiable(&self) -> Result<&Stego<CpuTrainBackend>> {
-        if let Some(stego) = self.differentiable.get() {
-            return Ok(stego);
-        }
-        let built = Stego::<CpuTrainBackend>::from_bytes(
-            &self.stego.config().to_json(),
-            &self.stego.weight_bytes(),
-            Default::default(),
-        )
-        .context("cannot build the differentiable copy of the model")?
-        .with_rounding(self.stego.rounding());
-        Ok(self.differentiable.get_or_init(|| built))
+        let built = self.differentiable.get_or_init(|| {
+            Stego::<CpuTrainBackend>::from_bytes(
+                &self.stego.config().to_json(),
+                &self.stego.weight_bytes(),
+                Default::default(),
+            )
+            .map(|stego| stego.with_rounding(self.stego.rounding()))
+            .map_err(|e| e.to_string())
+        });
+        built
+            .as_ref()
+            .map_err(|e| anyhow!("cannot build the differentiable copy of the model: {e}"))
     }
 
-    /// Hides `secrets` in `cover`, resizing each secret to the cover's size,
-    /// scrambling it with `key` if given, and filling the slots this model has
-    /// beyond them with grey; with `refinement`, the container is then refined for
-    /// the reveal network (`plainsight_core::refine`).
+    /// Hides `secrets` in `cover` through the core's [`Pipeline`] (each secret
+    /// resized to the cover, scrambled with `key` if given, the model's other
+    /// slots grey); with `refinement`, the container is then refined for the
+    /// reveal network (`plainsight_core::hiding::refine`).
     pub fn hide(
         &self,
         cover: &RgbImage,
@@ -58,25 +58,22 @@ impl LoadedModel {
         key: Option<&Key>,
         refinement: Option<&Refinement>,
     ) -> Result<RgbImage> {
-        let (width, height) = (cover.width(), cover.height());
-        let fitted: Vec<RgbImage> = secrets
-            .into_iter()
-            .map(|s| match (s.width(), s.height()) == (width, height) {
-                true => s,
-                false => images::resize(&s, width, height),
-            })
-            .collect();
-        let fitted = match key {
-            Some(key) => key.for_model(&self.stego).scramble_all(&fitted),
-            None => fitted,
+        let container = match refinement {
+            None => Pipeline::new(&self.stego)
+                .with_key(key.cloned())
+                .hide(cover, &secrets)?,
+            Some(refinement) => {
+                let refined = Refined {
+                    refiner: self.differentiable()?,
+                    revealer: &self.stego,
+                    refinement: *refinement,
+                };
+                Pipeline::new(&refined)
+                    .with_key(key.cloned())
+                    .hide(cover, &secrets)?
+            }
         };
-        let slots = self.stego.fill_unused_slots(cover, fitted)?;
-        Ok(match refinement {
-            None => self.stego.hide(cover, &slots)?,
-            Some(refinement) => self
-                .differentiable()?
-                .hide_refined(cover, &slots, refinement)?,
-        })
+        Ok(container)
     }
 
     /// Reveals `count` secrets, unscrambling them with `key` if given.
@@ -86,11 +83,9 @@ impl LoadedModel {
         count: usize,
         key: Option<&Key>,
     ) -> Result<Vec<RgbImage>> {
-        let revealed = self.stego.reveal(container, count)?;
-        Ok(match key {
-            Some(key) => key.for_model(&self.stego).unscramble_all(&revealed),
-            None => revealed,
-        })
+        Ok(Pipeline::new(&self.stego)
+            .with_key(key.cloned())
+            .reveal(container, count)?)
     }
 }
 

@@ -4,7 +4,6 @@ use plainsight_core::RgbImage;
 
 use crate::colormap::Colormap;
 use crate::font::{draw_text, line_height, text_width};
-use crate::images::resize;
 
 const WHITE: [u8; 3] = [255, 255, 255];
 const INK: [u8; 3] = [30, 30, 30];
@@ -105,7 +104,7 @@ pub fn board(panels: &[(Panel, bool)], columns: usize, side: usize) -> RgbImage 
             ((h as f64 * scale).round() as usize).max(1),
         );
         let fitted = if *smooth {
-            resize(&panel.image, fw, fh)
+            panel.image.resized(fw, fh)
         } else {
             nearest(&panel.image, fw, fh)
         };
@@ -152,7 +151,7 @@ pub fn grid(rows: &[Vec<Panel>], panel_height: usize) -> RgbImage {
                     let w = (panel.image.width() * panel_height)
                         .div_ceil(panel.image.height())
                         .max(1);
-                    (panel.label.clone(), resize(&panel.image, w, panel_height))
+                    (panel.label.clone(), panel.image.resized(w, panel_height))
                 })
                 .collect()
         })

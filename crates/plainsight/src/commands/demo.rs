@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use plainsight_core::eval::{run_pair, Pair};
+use plainsight_core::analysis::eval::{run_pair, Pair};
 
 use crate::images;
 use crate::model;
@@ -36,7 +36,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         (Some(c), Some(s)) => (images::load(c)?, images::load(s)?),
         _ => (images::decode(ASTRONAUT)?, images::decode(COFFEE)?),
     };
-    let secret = images::resize(&secret, cover.width(), cover.height());
+    let secret = secret.resized(cover.width(), cover.height());
     let model = model::load(None, 1)?;
     let pair = Pair {
         cover: cover.clone(),

@@ -4,13 +4,14 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
-use plainsight_core::distort::Attack;
-use plainsight_core::eval::{
-    make_pairs, pair_members, run_pair_attacked, summarise, EvalReport, Hider, Pair, PairResult,
+use plainsight_core::analysis::eval::{
+    make_pairs, pair_members, run_pair_attacked, summarise, EvalReport, PairResult,
 };
-use plainsight_core::keys::{Key, Keyed};
-use plainsight_core::lsb::Lsb;
-use plainsight_core::refine::Refined;
+use plainsight_core::baselines::Lsb;
+use plainsight_core::channel::Attack;
+use plainsight_core::hiding::keys::Key;
+use plainsight_core::hiding::refine::Refined;
+use plainsight_core::{Hider, Pipeline};
 
 use super::model_args::{RefineArgs, RoundingChoice};
 use crate::images;
@@ -70,9 +71,7 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> Result<()> {
-    if args.secrets == 0 || args.secrets > plainsight_core::MAX_SECRETS {
-        bail!("--secrets must be 1 to {}", plainsight_core::MAX_SECRETS);
-    }
+    plainsight_core::check_secret_count("--secrets", args.secrets)?;
     let method = match args.method {
         MethodChoice::Net => {
             let mut model = model::load(args.model.as_deref(), args.secrets)?;
@@ -125,7 +124,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         Some(refined) => refined,
         None => method.hider(),
     };
-    let keyed = match &args.key {
+    let pipeline = match &args.key {
         Some(key) => {
             let hide_key = Key::derive(key.as_bytes())?;
             // Each derivation costs Argon2's 64 MiB and ~0.15 s: derive the key once.
@@ -134,27 +133,15 @@ pub fn run(args: EvalArgs) -> Result<()> {
                 Some("") => None,
                 Some(other) => Some(Key::derive(other.as_bytes())?),
             };
-            Some(Keyed {
-                inner: base,
-                hide_key,
-                reveal_key,
-            })
+            Pipeline::new(base)
+                .with_key(Some(hide_key))
+                .with_reveal_key(reveal_key)
         }
-        None => None,
-    };
-    let hider: &dyn Hider = match &keyed {
-        Some(keyed) => keyed,
-        None => base,
+        None => Pipeline::new(base),
     };
     let mut results = Vec::with_capacity(pairs.len());
     for (i, pair) in pairs.iter().enumerate() {
-        let pair = Pair {
-            secrets: method.slots(pair)?,
-            cover: pair.cover.clone(),
-        };
-        let mut result = run_pair_attacked(hider, &pair, args.attack)?;
-        result.revealed_psnr.truncate(args.secrets);
-        result.revealed_ssim.truncate(args.secrets);
+        let result = run_pair_attacked(&pipeline, pair, args.attack)?;
         eprint!("\revaluated {}/{}", i + 1, pairs.len());
         results.push(result);
     }
@@ -256,16 +243,6 @@ impl Method {
             Method::Net(model) => model.name.clone(),
             Method::Lsb(_, bits) => format!("lsb:{bits}"),
         }
-    }
-
-    /// The pair's secrets, plus grey ones for a model that carries more.
-    fn slots(&self, pair: &Pair) -> Result<Vec<plainsight_core::RgbImage>> {
-        Ok(match self {
-            Method::Net(model) => model
-                .stego
-                .fill_unused_slots(&pair.cover, pair.secrets.clone())?,
-            Method::Lsb(..) => pair.secrets.clone(),
-        })
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
-use plainsight_core::metrics::{psnr, ssim};
+use plainsight_core::analysis::metrics::{psnr, ssim};
 
 use super::model_args::{ModelArgs, RefineArgs, RoundingChoice};
 use crate::images;
@@ -45,19 +45,13 @@ pub struct HideArgs {
 
 pub fn run(args: HideArgs) -> Result<()> {
     let count = args.secrets.len();
-    if count > plainsight_core::MAX_SECRETS {
-        bail!(
-            "at most {} secrets fit in one cover, got {count}",
-            plainsight_core::MAX_SECRETS
-        );
-    }
+    plainsight_core::check_secret_count("--secret", count)?;
     let inputs: Vec<&PathBuf> = std::iter::once(&args.cover).chain(&args.secrets).collect();
     images::check_target(&args.out, &inputs, args.options.force, args.allow_lossy)?;
     let cover = images::load(&args.cover)?;
     let mut secrets = Vec::with_capacity(count);
     for path in &args.secrets {
-        let secret = images::load(path)?;
-        secrets.push(images::resize(&secret, cover.width(), cover.height()));
+        secrets.push(images::load(path)?);
     }
     let key = args.options.key()?;
     let mut model = args.options.load(count)?;

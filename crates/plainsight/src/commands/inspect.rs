@@ -49,11 +49,9 @@ fn parse_point(text: &str) -> Result<(usize, usize), String> {
 
 pub fn run(args: InspectArgs) -> Result<()> {
     let count = args.count.unwrap_or(args.secrets.len().max(1));
-    if count == 0 || count > plainsight_core::MAX_SECRETS || args.secrets.len() > count {
-        bail!(
-            "--count must be 1 to {} and at least the number of --secret",
-            plainsight_core::MAX_SECRETS
-        );
+    plainsight_core::check_secret_count("--count", count)?;
+    if args.secrets.len() > count {
+        bail!("--count must be at least the number of --secret");
     }
     let mut inputs = vec![&args.stego];
     inputs.extend(args.cover.iter());

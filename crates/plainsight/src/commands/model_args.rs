@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use plainsight_core::histogram::Rounding;
-use plainsight_core::keys::Key;
-use plainsight_core::refine::Refinement;
+use plainsight_core::hiding::keys::Key;
+use plainsight_core::hiding::refine::Refinement;
+use plainsight_core::hiding::rounding::Rounding;
 
 use crate::model::{self, LoadedModel};
 

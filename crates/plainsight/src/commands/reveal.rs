@@ -26,12 +26,7 @@ pub struct RevealArgs {
 
 pub fn run(args: RevealArgs) -> Result<()> {
     let count = args.outs.len();
-    if count > plainsight_core::MAX_SECRETS {
-        bail!(
-            "a container holds at most {} secrets, got {count} --out",
-            plainsight_core::MAX_SECRETS
-        );
-    }
+    plainsight_core::check_secret_count("--out", count)?;
     for (i, out) in args.outs.iter().enumerate() {
         if args.outs[..i].contains(out) {
             bail!("{} is given twice as --out", out.display());

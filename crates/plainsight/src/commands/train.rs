@@ -1,21 +1,21 @@
 //! `plainsight train`: trains a model on a folder of photos.
 
+mod files;
+mod plan;
+
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
-use plainsight_core::eval::{make_pairs, EvalReport};
+use plainsight_core::analysis::eval::{make_pairs, Pair};
 use plainsight_core::train::{
-    train, Checkpoint, CodeOptions, CropSampler, Start, StepLoss, TrainObserver, TrainOptions,
+    train, CropSampler, Start, TrainObserver, TrainOptions, DEFAULT_CODE_GAIN,
 };
-use plainsight_core::{Architecture, StegoConfig};
+use plainsight_core::StegoConfig;
 
 use crate::images;
-use crate::plot;
+use files::{read_checkpoint, FileObserver};
 
 /// Train a model on a folder of photos (covers and secrets are drawn from it at random)
 #[derive(Debug, Args)]
@@ -34,21 +34,21 @@ pub struct TrainArgs {
     /// Output folder: config.json, model.mpk, logs, loss curve, checkpoint/
     #[arg(long)]
     out: PathBuf,
-    #[arg(long, default_value_t = 4000)]
+    #[arg(long, default_value_t = TrainOptions::default().steps)]
     steps: usize,
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = TrainOptions::default().batch)]
     batch: usize,
     /// Side of the random square training crops
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = TrainOptions::default().crop)]
     crop: usize,
-    /// Weight of the reveal error in the loss [default: 0.75, or the --init model's or
-    /// resumed checkpoint's]
+    /// Weight of the reveal error in the loss [default: 0.75 (`DEFAULT_BETA`), or the
+    /// --init model's or resumed checkpoint's]
     #[arg(long)]
     beta: Option<f32>,
     /// Peak learning rate (Adam; cosine decay to a tenth)
-    #[arg(long, default_value_t = 5e-4)]
+    #[arg(long, default_value_t = TrainOptions::default().lr)]
     lr: f64,
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = TrainOptions::default().seed)]
     seed: u64,
     /// Network layout [default: unshuffle, or the --init model's or resumed checkpoint's]
     #[arg(long, value_enum)]
@@ -76,7 +76,7 @@ pub struct TrainArgs {
     code_dims: Option<usize>,
     /// Scale of the secret inside the cover in the starting principal code (the robust
     /// code sets one gain per slot itself)
-    #[arg(long, default_value_t = 1.0 / 12.0)]
+    #[arg(long, default_value_t = DEFAULT_CODE_GAIN)]
     code_gain: f64,
     /// Start from random weights instead of the linear code
     #[arg(long)]
@@ -113,10 +113,10 @@ pub struct TrainArgs {
     #[arg(long, value_name = "SECONDS")]
     time_limit: Option<f64>,
     /// Save a checkpoint every this many steps
-    #[arg(long, default_value_t = 250)]
+    #[arg(long, default_value_t = TrainOptions::default().checkpoint_every)]
     checkpoint_every: usize,
     /// Validate every this many steps
-    #[arg(long, default_value_t = 250)]
+    #[arg(long, default_value_t = TrainOptions::default().validate_every)]
     validate_every: usize,
     /// Number of validation pairs
     #[arg(long, default_value_t = 16)]
@@ -160,136 +160,43 @@ pub enum Device {
 
 pub fn run(args: TrainArgs) -> Result<()> {
     // Where the run starts decides the defaults of the layout options.
-    let resumed = if args.resume {
-        Some(read_checkpoint(&args.out.join("checkpoint"))?)
-    } else {
-        if args.out.join("checkpoint").exists() {
-            bail!(
-                "{} already holds a training run; pass --resume to continue it or choose another --out",
-                args.out.display()
-            );
-        }
-        None
+    let checkpoint_dir = args.out.join("checkpoint");
+    let resumed = match args.resume {
+        true => Some(read_checkpoint(&checkpoint_dir)?),
+        false if checkpoint_dir.exists() => bail!(
+            "{} already holds a training run; pass --resume to continue it or choose another --out",
+            args.out.display()
+        ),
+        false => None,
     };
     let init = match &args.init {
         Some(spec) => Some((spec, crate::model::load(Some(spec), 1)?.stego)),
         None => None,
     };
     let base = match (&resumed, &init) {
-        (Some(checkpoint), _) => Some(checkpoint.config.clone()),
-        (None, Some((_, model))) => Some(model.config().clone()),
+        (Some(checkpoint), _) => Some(plan::Base::Checkpoint(&checkpoint.config)),
+        (None, Some((spec, model))) => Some(plan::Base::Init(spec, model.config())),
         (None, None) => None,
     };
-    let config = model_config(&args, base.as_ref());
-    config.validate()?;
-    let unshuffle_only = [args.channels, args.depth, args.factor, args.prep_channels];
-    if matches!(config.architecture, Architecture::Baluja { .. })
-        && unshuffle_only.iter().any(Option::is_some)
-    {
-        bail!("--channels, --depth, --factor and --prep-channels shape the unshuffle layout; this run trains Baluja's");
-    }
-    let secrets = config.secrets;
-    let unshuffle_factor = match config.architecture {
-        Architecture::Unshuffle { factor, .. } => Some(factor),
-        Architecture::Baluja { .. } => None,
-    };
-    let options = TrainOptions {
-        steps: args.steps,
-        batch: args.batch,
-        crop: args.crop,
-        lr: args.lr,
-        seed: args.seed,
-        checkpoint_every: args.checkpoint_every,
-        validate_every: args.validate_every,
-        linear_code: unshuffle_factor.filter(|_| !args.no_code).map(|factor| {
-            let dims = 3 * factor * factor;
-            let mut code = match args.code {
-                CodeChoice::Principal => CodeOptions::recommended(secrets, dims),
-                CodeChoice::Robust => CodeOptions::robust(),
-            };
-            code.dims_per_secret = args.code_dims.unwrap_or(code.dims_per_secret);
-            code.gain = args.code_gain;
-            code
-        }),
-        attacks: args.attacks.clone(),
-        time_limit_s: args.time_limit,
-        smooth_residual: args.smooth_residual,
-        reveal_only: args.reveal_only,
-        clip_grad: args.clip_grad,
-        log_loss: args.log_loss,
-    };
-    if args.reveal_only && args.init.is_none() && !args.resume {
-        bail!("--reveal-only fine-tunes a trained model's reveal: give --init MODEL (or --resume such a run)");
-    }
-    if args.clip_grad.is_some_and(|c| !(c > 0.0 && c.is_finite())) {
-        bail!("--clip-grad must be a positive number");
-    }
-    if !(args.smooth_residual >= 0.0 && args.smooth_residual.is_finite()) {
-        bail!("--smooth-residual must be a number ≥ 0");
-    }
-    if args.time_limit.is_some_and(|t| !(t > 0.0 && t.is_finite())) {
-        bail!("--time-limit must be a positive number of seconds");
-    }
-    if let Some(spec) = &args.attacks {
-        plainsight_core::distort::AttackRange::parse_list(spec)?;
-    }
-    if matches!(args.code, CodeChoice::Robust) {
-        if args.attacks.is_none() || args.no_code {
-            bail!("--code robust needs attacks to choose its slots for (--attacks) and the code itself (no --no-code)");
-        }
-        if secrets != 1 {
-            bail!("--code robust carries one secret (--secrets 1)");
-        }
-    }
+    let (config, options) = plan::resolve(&args, base)?;
     let start = match (resumed, init) {
         (Some(checkpoint), _) => {
-            if checkpoint.config != config {
-                bail!(
-                    "the checkpoint in {} was trained as {:?}; this run asks for {:?} (drop the options that differ)",
-                    args.out.join("checkpoint").display(),
-                    checkpoint.config,
-                    config
-                );
+            for note in plan::changed_options(&checkpoint.options, &options) {
+                eprintln!("note: {note}");
             }
-            warn_of_changed_options(&checkpoint.options, &options);
             Start::Resume(Box::new(checkpoint))
         }
-        (None, Some((spec, model))) => {
-            let theirs = model.config();
-            if theirs.secrets != config.secrets || theirs.architecture != config.architecture {
-                bail!(
-                    "--init {spec}: that model has {} secret(s) and layout {:?}, but this run asks for {} and {:?}",
-                    theirs.secrets,
-                    theirs.architecture,
-                    config.secrets,
-                    config.architecture
-                );
-            }
-            Start::From(model.weight_bytes())
-        }
+        (None, Some((_, model))) => Start::From(model.weight_bytes()),
         (None, None) => Start::Fresh,
     };
-
     if args.device == Device::Cuda && !cfg!(feature = "cuda") {
         bail!("this plainsight was built without GPU support; rebuild with `--features cuda`");
     }
+
     eprintln!("loading photos from {}", args.data.display());
-    let photos = images::load_photos(&args.data)?;
-    let sampler = CropSampler::new(photos, args.crop)?;
+    let sampler = CropSampler::new(images::load_photos(&args.data)?, args.crop)?;
     let validation = match &args.val {
-        Some(dir) => {
-            let photos = images::load_photos(dir)?;
-            let mut pairs = make_pairs(&photos, secrets, Some(args.val_crop));
-            pairs.truncate(args.val_count);
-            if pairs.is_empty() {
-                bail!(
-                    "{}: not enough photos of {} px for validation",
-                    dir.display(),
-                    args.val_crop
-                );
-            }
-            pairs
-        }
+        Some(dir) => validation_pairs(dir, &args, config.secrets)?,
         None => Vec::new(),
     };
     fs::create_dir_all(&args.out)
@@ -301,48 +208,68 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let mut observer = FileObserver::new(&args.out, &options, start_step, args.resume)?;
     eprintln!(
         "training {} secret(s), {} steps of batch {} on {}x{} crops",
-        secrets, args.steps, args.batch, args.crop, args.crop
+        config.secrets, args.steps, args.batch, args.crop, args.crop
     );
+    let job = Job {
+        config: &config,
+        options: &options,
+        sampler: &sampler,
+        validation: &validation,
+    };
     match args.device {
         Device::Cpu => {
-            let device = Default::default();
             train::<plainsight_core::CpuTrainBackend>(
-                &config,
-                &options,
-                &sampler,
-                &validation,
+                job.config,
+                job.options,
+                job.sampler,
+                job.validation,
                 start,
                 &mut observer,
-                &device,
+                &Default::default(),
             )?;
         }
-        Device::Cuda => train_cuda(
-            &config,
-            &options,
-            &sampler,
-            &validation,
-            start,
-            &mut observer,
-        )?,
+        Device::Cuda => train_cuda(&job, start, &mut observer)?,
     }
     observer.bar.finish();
     eprintln!("done: weights in {}", args.out.display());
     Ok(())
 }
 
+/// Centre crops of the validation photos, paired as `eval` pairs them.
+fn validation_pairs(dir: &std::path::Path, args: &TrainArgs, secrets: usize) -> Result<Vec<Pair>> {
+    let photos = images::load_photos(dir)?;
+    let mut pairs = make_pairs(&photos, secrets, Some(args.val_crop));
+    pairs.truncate(args.val_count);
+    if pairs.is_empty() {
+        bail!(
+            "{}: not enough photos of {} px for validation",
+            dir.display(),
+            args.val_crop
+        );
+    }
+    Ok(pairs)
+}
+
+/// What one training run needs besides its start and observer.
+struct Job<'a> {
+    config: &'a StegoConfig,
+    options: &'a TrainOptions,
+    sampler: &'a CropSampler,
+    validation: &'a [Pair],
+}
+
 #[cfg(feature = "cuda")]
-fn train_cuda(
-    config: &StegoConfig,
-    options: &TrainOptions,
-    sampler: &CropSampler,
-    validation: &[plainsight_core::eval::Pair],
-    start: Start,
-    observer: &mut FileObserver,
-) -> Result<()> {
+fn train_cuda(job: &Job, start: Start, observer: &mut dyn TrainObserver) -> Result<()> {
     let device = plainsight_core::backend::CudaDevice::default();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         train::<plainsight_core::backend::CudaTrainBackend>(
-            config, options, sampler, validation, start, observer, &device,
+            job.config,
+            job.options,
+            job.sampler,
+            job.validation,
+            start,
+            observer,
+            &device,
         )
     }));
     match result {
@@ -352,250 +279,6 @@ fn train_cuda(
 }
 
 #[cfg(not(feature = "cuda"))]
-fn train_cuda(
-    _: &StegoConfig,
-    _: &TrainOptions,
-    _: &CropSampler,
-    _: &[plainsight_core::eval::Pair],
-    _: Start,
-    _: &mut FileObserver,
-) -> Result<()> {
+fn train_cuda(_: &Job, _: Start, _: &mut dyn TrainObserver) -> Result<()> {
     bail!("this plainsight was built without GPU support; rebuild with `--features cuda`")
-}
-
-/// Training options are taken as given on a resume; say which differ from the
-/// checkpoint's, so a forgotten --lr or --attacks does not pass unnoticed.
-fn warn_of_changed_options(saved: &TrainOptions, now: &TrainOptions) {
-    let (Ok(serde_json::Value::Object(saved)), Ok(serde_json::Value::Object(now))) =
-        (serde_json::to_value(saved), serde_json::to_value(now))
-    else {
-        return;
-    };
-    // The starting code only matters before the first step.
-    for (name, was) in saved.iter().filter(|(name, _)| *name != "linear_code") {
-        let is = now.get(name).unwrap_or(&serde_json::Value::Null);
-        if is != was {
-            eprintln!("note: resuming with {name} = {is} (the checkpoint's run had {was})");
-        }
-    }
-}
-
-/// The model this run trains: the layout options given, the others from `base` (the
-/// --init model or the resumed checkpoint), else the built-in defaults.
-fn model_config(args: &TrainArgs, base: Option<&StegoConfig>) -> StegoConfig {
-    let base = base.cloned().unwrap_or(StegoConfig {
-        secrets: 1,
-        architecture: Architecture::default_unshuffle(),
-        beta: 0.75,
-    });
-    let baluja = match args.arch {
-        Some(choice) => matches!(choice, ArchChoice::Baluja),
-        None => matches!(base.architecture, Architecture::Baluja { .. }),
-    };
-    let architecture = match (baluja, base.architecture) {
-        (true, theirs @ Architecture::Baluja { .. }) => theirs,
-        (true, _) => Architecture::baluja(),
-        (false, theirs) => {
-            let unshuffle = match theirs {
-                Architecture::Baluja { .. } => Architecture::default_unshuffle(),
-                unshuffle => unshuffle,
-            };
-            let Architecture::Unshuffle {
-                factor,
-                channels,
-                prep_channels,
-                depth,
-            } = unshuffle
-            else {
-                unreachable!("Baluja was replaced above")
-            };
-            Architecture::Unshuffle {
-                factor: args.factor.unwrap_or(factor),
-                channels: args.channels.unwrap_or(channels),
-                prep_channels: args.prep_channels.unwrap_or(prep_channels),
-                depth: args.depth.unwrap_or(depth),
-            }
-        }
-    };
-    StegoConfig {
-        secrets: args.secrets.unwrap_or(base.secrets),
-        architecture,
-        beta: args.beta.unwrap_or(base.beta),
-    }
-}
-
-fn read_checkpoint(dir: &Path) -> Result<Checkpoint> {
-    let read = |name: &str| {
-        fs::read(dir.join(name))
-            .with_context(|| format!("cannot read {}", dir.join(name).display()))
-    };
-    let saved = StegoConfig::from_json(&String::from_utf8_lossy(&read("config.json")?))?;
-    let state: serde_json::Value = serde_json::from_slice(&read("state.json")?)?;
-    let step = state["step"].as_u64().context("state.json has no step")? as usize;
-    let options = serde_json::from_value(state["options"].clone())?;
-    Ok(Checkpoint {
-        step,
-        config: saved,
-        options,
-        weights: read("model.mpk")?,
-        compact_weights: Vec::new(),
-        optimizer: read("optimizer.mpk")?,
-    })
-}
-
-/// Writes logs, checkpoints and the loss curve under the output folder.
-struct FileObserver {
-    out: PathBuf,
-    bar: ProgressBar,
-    train_log: fs::File,
-    val_log: fs::File,
-    started: Instant,
-    losses: Vec<(usize, f64)>,
-}
-
-impl FileObserver {
-    fn new(out: &Path, options: &TrainOptions, start_step: usize, resume: bool) -> Result<Self> {
-        let open = |name: &str, header: &str| -> Result<fs::File> {
-            let path = out.join(name);
-            if resume {
-                drop_rows_after(&path, start_step)?;
-            }
-            let fresh = !path.exists();
-            let mut file = fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)?;
-            if fresh {
-                writeln!(file, "{header}")?;
-            }
-            Ok(file)
-        };
-        let train_log = open(
-            "train_log.csv",
-            "step,loss,container_mse,reveal_mse,lr,elapsed_s",
-        )?;
-        let val_log = open(
-            "val_log.csv",
-            "step,container_psnr,container_psnr_worst,container_ssim,revealed_psnr,revealed_psnr_worst,revealed_ssim",
-        )?;
-        let losses = read_losses(&out.join("train_log.csv"));
-        let bar = ProgressBar::new(options.steps as u64).with_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  eta {eta}")
-                .expect("valid template"),
-        );
-        bar.set_position(start_step as u64);
-        bar.reset_eta();
-        Ok(FileObserver {
-            out: out.to_path_buf(),
-            bar,
-            train_log,
-            val_log,
-            started: Instant::now(),
-            losses,
-        })
-    }
-}
-
-/// Drops a log's rows past `step`: a run stopped after its last checkpoint logged
-/// steps that the resumed run does again.
-fn drop_rows_after(path: &Path, step: usize) -> Result<()> {
-    let Ok(text) = fs::read_to_string(path) else {
-        return Ok(());
-    };
-    let mut lines = text.lines();
-    let header = lines.next().unwrap_or_default();
-    let fields = header.split(',').count();
-    let rows: Vec<&str> = lines.collect();
-    // Rows of another width were cut short by a crash: dropped too.
-    let kept: Vec<&str> = rows
-        .iter()
-        .copied()
-        .filter(|row| {
-            let logged = row.split(',').next().and_then(|f| f.parse::<usize>().ok());
-            row.split(',').count() == fields && logged.is_some_and(|s| s <= step)
-        })
-        .collect();
-    if kept.len() < rows.len() || !text.ends_with('\n') {
-        let text: String = std::iter::once(header)
-            .chain(kept)
-            .map(|line| format!("{line}\n"))
-            .collect();
-        images::write_atomically(path, text.as_bytes())?;
-    }
-    Ok(())
-}
-
-fn read_losses(path: &Path) -> Vec<(usize, f64)> {
-    fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let mut fields = line.split(',');
-            Some((fields.next()?.parse().ok()?, fields.next()?.parse().ok()?))
-        })
-        .collect()
-}
-
-impl TrainObserver for FileObserver {
-    fn on_step(&mut self, step: usize, loss: StepLoss) {
-        let _ = writeln!(
-            self.train_log,
-            "{step},{:.6e},{:.6e},{:.6e},{:.3e},{:.1}",
-            loss.total,
-            loss.container,
-            loss.reveal,
-            loss.lr,
-            self.started.elapsed().as_secs_f64()
-        );
-        self.losses.push((step, loss.total));
-        self.bar.set_position(step as u64);
-        self.bar.set_message(format!("loss {:.2e}", loss.total));
-    }
-
-    fn on_validation(&mut self, step: usize, r: &EvalReport) {
-        let _ = writeln!(
-            self.val_log,
-            "{step},{:.3},{:.3},{:.4},{:.3},{:.3},{:.4}",
-            r.container_psnr.mean,
-            r.container_psnr.worst,
-            r.container_ssim.mean,
-            r.revealed_psnr.mean,
-            r.revealed_psnr.worst,
-            r.revealed_ssim.mean
-        );
-        self.bar.println(format!(
-            "step {step}: container {:.2} dB (ssim {:.3}), revealed {:.2} dB (ssim {:.3})",
-            r.container_psnr.mean,
-            r.container_ssim.mean,
-            r.revealed_psnr.mean,
-            r.revealed_ssim.mean
-        ));
-    }
-
-    fn on_checkpoint(&mut self, c: &Checkpoint) -> plainsight_core::Result<()> {
-        self.save(c)
-            .map_err(|e| plainsight_core::Error::Data(format!("cannot save checkpoint: {e:#}")))
-    }
-}
-
-impl FileObserver {
-    fn save(&mut self, c: &Checkpoint) -> Result<()> {
-        let dir = self.out.join("checkpoint");
-        let config = c.config.to_json();
-        let state = serde_json::json!({ "step": c.step, "options": c.options });
-        images::write_atomically(&dir.join("config.json"), config.as_bytes())?;
-        images::write_atomically(&dir.join("model.mpk"), &c.weights)?;
-        images::write_atomically(&dir.join("optimizer.mpk"), &c.optimizer)?;
-        // state.json last: it says which step the files above belong to.
-        images::write_atomically(&dir.join("state.json"), state.to_string().as_bytes())?;
-        // The latest weights, ready for `--model OUT`, with 16-bit floats.
-        images::write_atomically(&self.out.join("config.json"), config.as_bytes())?;
-        images::write_atomically(&self.out.join("model.mpk"), &c.compact_weights)?;
-        self.train_log.flush()?;
-        self.val_log.flush()?;
-        let curve = plot::loss_curve(&self.losses, 900, 420);
-        images::save_png(&self.out.join("loss.png"), &curve)?;
-        Ok(())
-    }
 }

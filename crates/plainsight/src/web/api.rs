@@ -3,9 +3,9 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use plainsight_core::keys::Key;
-use plainsight_core::metrics::{psnr, ssim};
-use plainsight_core::refine::Refinement;
+use plainsight_core::analysis::metrics::{psnr, ssim};
+use plainsight_core::hiding::keys::Key;
+use plainsight_core::hiding::refine::Refinement;
 use plainsight_core::RgbImage;
 use serde::Deserialize;
 use serde_json::{json, Value};

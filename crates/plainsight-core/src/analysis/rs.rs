@@ -2,7 +2,7 @@
 //! replacement: it estimates which share of a channel's least-significant bits were
 //! replaced, from how flipping LSBs changes the smoothness of small pixel groups.
 //!
-//! [`crate::pair_balance`] uses it to keep a container's estimate at its cover's;
+//! [`crate::hiding::rounding::pair_balance`] uses it to keep a container's estimate at its cover's;
 //! bench/steganalysis.py has the same detector for measuring.
 
 /// The mask over each group of four horizontally adjacent pixels.

@@ -129,22 +129,6 @@ impl AttackRange {
     }
 }
 
-/// The pixels as an `image` crate buffer (a copy).
-pub fn to_buffer(image: &RgbImage) -> image::RgbImage {
-    image::RgbImage::from_raw(
-        image.width() as u32,
-        image.height() as u32,
-        image.as_bytes().to_vec(),
-    )
-    .expect("buffer matches its size")
-}
-
-/// An `image` crate buffer as pixels (no copy).
-pub fn from_buffer(buffer: image::RgbImage) -> RgbImage {
-    let (w, h) = buffer.dimensions();
-    RgbImage::new(w as usize, h as usize, buffer.into_raw()).expect("buffer matches its size")
-}
-
 /// JPEG round trip in memory: the `image` crate's baseline encoder, which keeps
 /// full-resolution chroma (4:4:4; many other encoders subsample it to 4:2:0).
 pub fn jpeg(image: &RgbImage, quality: u8) -> Result<RgbImage> {
@@ -155,7 +139,7 @@ pub fn jpeg(image: &RgbImage, quality: u8) -> Result<RgbImage> {
 pub fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
-        .encode_image(&to_buffer(image))
+        .encode_image(&image::RgbImage::from(image))
         .map_err(|e| Error::Invalid(format!("JPEG encode: {e}")))?;
     Ok(bytes)
 }
@@ -164,7 +148,7 @@ pub fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>> {
 pub fn decode_jpeg(bytes: &[u8]) -> Result<RgbImage> {
     let decoded = image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg)
         .map_err(|e| Error::Invalid(format!("JPEG decode: {e}")))?;
-    Ok(from_buffer(decoded.into_rgb8()))
+    Ok(decoded.into_rgb8().into())
 }
 
 /// JPEG round trip in memory with chroma subsampled 4:2:0 (the `jpeg-encoder`
@@ -206,14 +190,14 @@ pub fn resize_round_trip(image: &RgbImage, scale: f32) -> RgbImage {
         ((h as f32 * scale).round() as u32).max(1),
     );
     let filter = image::imageops::FilterType::Lanczos3;
-    let down = image::imageops::resize(&to_buffer(image), small.0, small.1, filter);
-    from_buffer(image::imageops::resize(&down, w, h, filter))
+    let down = image::imageops::resize(&image::RgbImage::from(image), small.0, small.1, filter);
+    image::imageops::resize(&down, w, h, filter).into()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::psnr;
+    use crate::analysis::metrics::psnr;
     use rand::SeedableRng;
 
     fn wavy() -> RgbImage {

@@ -5,9 +5,9 @@
 //! values those bits stand for).
 
 use crate::error::{Error, Result};
-use crate::eval::Hider;
+use crate::pixels::check_same_size;
 use crate::pixels::RgbImage;
-use crate::stego::check_same_size;
+use crate::Hider;
 
 /// LSB hiding of `secrets` images with `bits` bits each.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -9,9 +9,9 @@ use burn::tensor::Distribution;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use crate::distort::Attack;
+use crate::channel::attack::Attack;
+use crate::channel::jpeg_approx::jpeg_approx;
 use crate::error::Result;
-use crate::jpeg_approx::jpeg_approx;
 use crate::pixels::{images_to_tensor, tensor_to_images, RgbImage};
 
 /// A distortion applied to the container during training.

@@ -7,8 +7,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// β of a new model: weight of the reveal error in the loss.
+pub const DEFAULT_BETA: f32 = 0.75;
+
 /// Most secrets one container can carry.
 pub const MAX_SECRETS: usize = 3;
+
+/// Checks that `count` secrets fit in one container; `what` names the count in the
+/// error (a flag, a field). The one place this limit is checked.
+pub fn check_secret_count(what: &'static str, count: usize) -> Result<()> {
+    if count == 0 || count > MAX_SECRETS {
+        return Err(Error::SecretCount {
+            what,
+            max: MAX_SECRETS,
+            got: count,
+        });
+    }
+    Ok(())
+}
 
 /// The network layout shared by the preparation, hiding and reveal networks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,7 +68,9 @@ impl Architecture {
         Architecture::Baluja { filters: 50 }
     }
 
-    /// Image sides must be a multiple of this; inputs are padded to it.
+    /// Side of the pixel blocks the networks read as one unit. Images of other sizes
+    /// are not padded: [`crate::Stego`] runs the networks on the largest multiple and
+    /// treats the last partial block row and column apart.
     pub fn size_multiple(&self) -> usize {
         match self {
             Architecture::Unshuffle { factor, .. } => *factor,
@@ -62,22 +80,22 @@ impl Architecture {
 
     /// How far (in pixels) a revealed pixel can see into the container.
     pub fn reveal_radius(&self) -> usize {
-        match self {
-            // depth 3×3 layers at 1/factor scale, plus the block itself.
-            Architecture::Unshuffle { factor, depth, .. } => depth * factor + factor,
-            // 5 reveal layers, widest kernel 5×5 (radius 2).
-            Architecture::Baluja { .. } => 5 * 2,
+        match *self {
+            Architecture::Unshuffle { factor, depth, .. } => {
+                super::unshuffle::reveal_radius(factor, depth)
+            }
+            Architecture::Baluja { .. } => super::baluja::reveal_radius(),
         }
     }
 
     /// How far (in pixels) an output pixel of hide followed by reveal can see.
     /// Tiles overlap by at least this much so tiling changes nothing.
     pub fn receptive_radius(&self) -> usize {
-        match self {
-            // prep: 2 layers, hide: depth, reveal: depth, each 3×3 at 1/factor scale.
-            Architecture::Unshuffle { factor, depth, .. } => (2 + 2 * depth) * factor + factor,
-            // 2 prep + 5 hide + 5 reveal layers, widest kernel 5×5 (radius 2).
-            Architecture::Baluja { .. } => 12 * 2,
+        match *self {
+            Architecture::Unshuffle { factor, depth, .. } => {
+                super::unshuffle::receptive_radius(factor, depth)
+            }
+            Architecture::Baluja { .. } => super::baluja::receptive_radius(),
         }
     }
 }
@@ -99,7 +117,7 @@ impl StegoConfig {
         let config = StegoConfig {
             secrets,
             architecture: Architecture::default_unshuffle(),
-            beta: 0.75,
+            beta: DEFAULT_BETA,
         };
         config.validate()?;
         Ok(config)
@@ -107,12 +125,7 @@ impl StegoConfig {
 
     /// Checks the numbers a hand-written config.json could get wrong.
     pub fn validate(&self) -> Result<()> {
-        if self.secrets == 0 || self.secrets > MAX_SECRETS {
-            return Err(Error::SecretCount {
-                expected_max: MAX_SECRETS,
-                got: self.secrets,
-            });
-        }
+        check_secret_count("secrets", self.secrets)?;
         if !(self.beta.is_finite() && self.beta >= 0.0) {
             return Err(Error::Config(format!(
                 "beta must be >= 0, got {}",

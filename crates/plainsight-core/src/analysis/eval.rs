@@ -1,50 +1,15 @@
 //! Quality of a model on cover/secret pairs, measured on 8-bit images.
 
-use burn::prelude::*;
 use serde::Serialize;
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use crate::distort::Attack;
+use crate::analysis::metrics::{psnr, ssim};
+use crate::channel::attack::Attack;
 use crate::error::Result;
-use crate::metrics::{psnr, ssim};
 use crate::pixels::RgbImage;
-use crate::stego::Stego;
-
-/// Anything that hides secrets in a cover and reveals them: the networks
-/// ([`Stego`]) or a baseline ([`crate::lsb::Lsb`]).
-pub trait Hider {
-    /// Secrets per container.
-    fn secrets(&self) -> usize;
-    /// Side of the pixel blocks the hider codes as units (keyed scrambling moves
-    /// whole blocks, [`crate::keys::tile_for`]).
-    fn block(&self) -> usize {
-        1
-    }
-    /// Hides exactly [`Hider::secrets`] secrets, each the cover's size.
-    fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage>;
-    /// Reveals the first `count` secrets.
-    fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>>;
-}
-
-impl<B: Backend> Hider for Stego<B> {
-    fn secrets(&self) -> usize {
-        Stego::secrets(self)
-    }
-
-    fn block(&self) -> usize {
-        self.config().architecture.size_multiple()
-    }
-
-    fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
-        Stego::hide(self, cover, secrets)
-    }
-
-    fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
-        Stego::reveal(self, container, count)
-    }
-}
+use crate::Hider;
 
 /// One cover and the secrets hidden in it, all the same size.
 #[derive(Debug, Clone)]

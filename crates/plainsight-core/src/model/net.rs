@@ -3,9 +3,9 @@
 use burn::prelude::*;
 
 use crate::channel::Channel;
-use crate::config::StegoConfig;
-use crate::linear_code::LinearCode;
-use crate::nets::{HideNet, PrepNet, RevealNet};
+use crate::code::LinearCode;
+use crate::model::config::StegoConfig;
+use crate::model::nets::{HideNet, PrepNet, RevealNet};
 
 /// Prep → hide → (channel) → reveal, for 1 to 3 secrets.
 #[derive(Module, Debug)]
@@ -46,11 +46,11 @@ impl StegoConfig {
 
 impl<B: Backend> StegoNet<B> {
     /// Starts the hiding and reveal networks at a linear code (see
-    /// [`crate::linear_code`]); the code must be built for this model's secret count
+    /// [`crate::code`]); the code must be built for this model's secret count
     /// and unshuffle factor.
     pub fn with_linear_code(self, code: &LinearCode, device: &B::Device) -> Self {
         assert_eq!(
-            code.reveal.len(),
+            code.secrets(),
             self.reveals.len(),
             "code for another secret count"
         );
@@ -60,8 +60,8 @@ impl<B: Backend> StegoNet<B> {
             reveals: self
                 .reveals
                 .into_iter()
-                .zip(&code.reveal)
-                .map(|(net, (weight, bias))| net.with_linear_code(weight, bias, device))
+                .enumerate()
+                .map(|(slot, net)| net.with_linear_code(code, slot, device))
                 .collect(),
         }
     }
@@ -127,10 +127,10 @@ impl<B: Backend> StegoNet<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::metrics::psnr;
     use crate::backend::CpuBackend;
-    use crate::config::Architecture;
-    use crate::linear_code::BlockStatistics;
-    use crate::metrics::psnr;
+    use crate::code::BlockStatistics;
+    use crate::model::config::Architecture;
     use crate::pixels::RgbImage;
     use crate::Stego;
 
@@ -166,7 +166,7 @@ mod tests {
         let photos: Vec<RgbImage> = (0..6).map(|i| wavy(i as f64 * 7.0)).collect();
         let stats = BlockStatistics::measure(&photos, 2).unwrap();
         let code = stats.code(2, 3, 1.0 / 8.0).unwrap();
-        let config = crate::config::tiny_unshuffle(2);
+        let config = crate::model::config::tiny_unshuffle(2);
         let device = Default::default();
         let net = config
             .init::<CpuBackend>(&device)

@@ -11,7 +11,7 @@
 //!   the chi-square attack reads. Moves go both within pairs (2k ↔ 2k+1, what
 //!   LSB replacement does and RS analysis looks for) and across pairs
 //!   (2k−1 ↔ 2k, which pushes RS analysis the other way), mixed so that RS
-//!   analysis reads the cover's estimate ([`crate::pair_balance`]).
+//!   analysis reads the cover's estimate ([`crate::hiding::rounding::pair_balance`]).
 //! - [`Rounding::CoverHistogram`]: exactly the cover's per-channel counts. The
 //!   pixels are ranked by their float value and the cover's values handed out in
 //!   that order: in one dimension this is the assignment that moves the float
@@ -19,12 +19,14 @@
 //!   corrected its histogram for the same reason. It changes far more pixels than
 //!   pair balancing and costs reveal quality (docs/security.md).
 
+pub mod pair_balance;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::pixels::RgbImage;
+use crate::pixels::{check_same_size, nearest_level, RgbImage};
 
-/// How [`crate::stego::Stego::hide`] turns the container's values into bytes.
+/// How [`crate::hiding::stego::Stego::hide`] turns the container's values into bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rounding {
@@ -74,8 +76,8 @@ pub fn round_to_cover(
     cover: &RgbImage,
     rounding: Rounding,
 ) -> Result<RgbImage> {
-    crate::stego::check_same_size(cover, container)?;
-    crate::stego::check_same_size(cover, remainder)?;
+    check_same_size(cover, container)?;
+    check_same_size(cover, remainder)?;
     let (c, r) = (container.as_bytes(), remainder.as_bytes());
     let mut data = vec![0u8; c.len()];
     for channel in 0..3 {
@@ -88,9 +90,9 @@ pub fn round_to_cover(
             .collect();
         let target = plane(cover, channel);
         let bytes = match rounding {
-            Rounding::Nearest => values.iter().map(|&v| nearest(v)).collect(),
+            Rounding::Nearest => values.iter().map(|&v| nearest_level(v)).collect(),
             Rounding::PairBalance => {
-                crate::pair_balance::balance_pairs(&values, &target, container.width())
+                pair_balance::balance_pairs(&values, &target, container.width())
             }
             Rounding::CoverHistogram => match_channel(&values, &target),
         };
@@ -99,10 +101,6 @@ pub fn round_to_cover(
         }
     }
     RgbImage::new(container.width(), container.height(), data)
-}
-
-pub(crate) fn nearest(value: f32) -> u8 {
-    value.round().clamp(0.0, 255.0) as u8
 }
 
 /// One colour channel of `image`, pixel by pixel.

@@ -141,9 +141,9 @@ pub fn jpeg_approx<B: Backend>(image: Tensor<B, 4>, quality: u8) -> Tensor<B, 4>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::metrics::psnr;
     use crate::backend::CpuBackend;
-    use crate::distort::jpeg;
-    use crate::metrics::psnr;
+    use crate::channel::attack::jpeg;
     use crate::pixels::{images_to_tensor, tensor_to_images, RgbImage};
 
     fn photo_like(width: usize, height: usize) -> RgbImage {

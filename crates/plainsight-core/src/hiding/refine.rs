@@ -17,13 +17,15 @@ use burn::module::Module;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
+use burn::module::AutodiffModule;
+
 use crate::channel::Channel;
 use crate::error::Result;
-use crate::eval::Hider;
-use crate::loss::mean_log_mse;
+use crate::hiding::stego::Stego;
+use crate::model::loss::mean_log_mse;
 use crate::model::StegoNet;
 use crate::pixels::RgbImage;
-use crate::stego::Stego;
+use crate::Hider;
 
 /// How hard to refine.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -154,12 +156,39 @@ impl<B: AutodiffBackend> Hider for Refined<'_, B> {
     }
 }
 
+impl<B: AutodiffBackend> Stego<B> {
+    /// [`Stego::hide`], then each tile's container refined for the reveal network
+    /// (see [`crate::hiding::refine`]): better numbers for `refinement.steps` reveal passes
+    /// forward and backward per tile. Tiles are refined independently, so on photos
+    /// larger than one tile the pixels near a seam are refined for one side only.
+    pub fn hide_refined(
+        &self,
+        cover: &RgbImage,
+        secrets: &[RgbImage],
+        refinement: &Refinement,
+    ) -> Result<RgbImage> {
+        let plain = self.net().valid();
+        self.hide_with(cover, secrets, |tensors| {
+            let inner: Vec<_> = tensors.iter().map(|t| t.clone().inner()).collect();
+            let container = plain.hide(inner[0].clone(), &inner[1..]);
+            let refined = refine_container(
+                self.net(),
+                inner[0].clone(),
+                &inner[1..],
+                container,
+                refinement,
+            );
+            Tensor::from_inner(refined)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::metrics::psnr;
     use crate::backend::CpuTrainBackend;
-    use crate::linear_code::BlockStatistics;
-    use crate::metrics::psnr;
+    use crate::code::BlockStatistics;
 
     fn ripples(seed: f64, width: usize, height: usize) -> RgbImage {
         let data = (0..width * height)
@@ -181,7 +210,7 @@ mod tests {
             .unwrap()
             .code(1, 3, 1.0 / 8.0)
             .unwrap();
-        let config = crate::config::tiny_unshuffle(1);
+        let config = crate::model::config::tiny_unshuffle(1);
         let device = Default::default();
         let net = config.init(&device).with_linear_code(&code, &device);
         Stego::new(config, net, device)

@@ -118,7 +118,7 @@ impl BlockStatistics {
     ///
     /// The slots are not the cover's least varying principal directions (those are
     /// the highest frequencies, the first thing JPEG and resampling remove) but
-    /// colour-opponent DCT directions ([`opponent_dct_basis`]) chosen where the
+    /// colour-opponent DCT directions chosen where the
     /// channel adds little error (`slot_noise`, one variance per basis direction,
     /// from [`measure_slot_noise`]) and the cover has little to lose. Each of the
     /// secret's `dims` main coordinates gets its own gain, the one that minimises
@@ -207,7 +207,7 @@ pub const ROBUST_COVER_WEIGHT: f64 = 0.04;
 /// `channel·f² + row·f + column`): colour-opponent axes (grey, red−blue,
 /// green−magenta) times the 2-D DCT-II. With `f = 8` these are the directions a
 /// JPEG encoder quantises, up to its non-orthogonal YCbCr.
-pub fn opponent_dct_basis(factor: usize) -> DMatrix<f64> {
+pub(crate) fn opponent_dct_basis(factor: usize) -> DMatrix<f64> {
     let f = factor;
     let s3 = 3f64.sqrt();
     let s2 = 2f64.sqrt();
@@ -233,7 +233,7 @@ pub fn opponent_dct_basis(factor: usize) -> DMatrix<f64> {
     })
 }
 
-/// The channel's error variance along each direction of [`opponent_dct_basis`]:
+/// The channel's error variance along each direction of the colour-opponent DCT basis:
 /// every `factor`-block of every crop gets a random test signal (a few levels along
 /// each direction, as a hidden secret would add), is rounded to bytes, passed
 /// through `distort`, and the difference is measured, in 0–1 units squared.
@@ -322,10 +322,54 @@ fn write_block(image: &mut RgbImage, bx: usize, by: usize, f: usize, block: &DVe
 /// `secretᵢ ≈ reveal[i].0·container + reveal[i].1`.
 #[derive(Debug, Clone)]
 pub struct LinearCode {
-    pub hide_cover: DMatrix<f64>,
-    pub hide_secrets: Vec<DMatrix<f64>>,
-    pub hide_bias: DVector<f64>,
-    pub reveal: Vec<(DMatrix<f64>, DVector<f64>)>,
+    pub(crate) hide_cover: DMatrix<f64>,
+    pub(crate) hide_secrets: Vec<DMatrix<f64>>,
+    pub(crate) hide_bias: DVector<f64>,
+    pub(crate) reveal: Vec<(DMatrix<f64>, DVector<f64>)>,
+}
+
+impl LinearCode {
+    /// Secrets the code carries.
+    pub fn secrets(&self) -> usize {
+        self.reveal.len()
+    }
+
+    /// The hiding half as a 1×1 convolution over `inputs` channels laid out as the
+    /// unshuffle hiding network reads them (cover, then per secret its unshuffled
+    /// pixels and its prepared features, whose weights stay 0): `(weight, bias)`,
+    /// the weight `3f² × inputs` row by row.
+    pub fn hide_weights(&self, inputs: usize) -> (Vec<f32>, Vec<f32>) {
+        let folded = self.hide_bias.len();
+        let prep = (inputs - folded) / self.hide_secrets.len() - folded;
+        let mut weight = vec![0f32; folded * inputs];
+        for row in 0..folded {
+            let mut col = 0;
+            let mut put = |w: f64, col: usize| weight[row * inputs + col] = w as f32;
+            for c in 0..folded {
+                put(self.hide_cover[(row, c)], col + c);
+            }
+            col += folded;
+            for write in &self.hide_secrets {
+                for c in 0..folded {
+                    put(write[(row, c)], col + c);
+                }
+                col += folded + prep;
+            }
+        }
+        let bias = self.hide_bias.iter().map(|&b| b as f32).collect();
+        (weight, bias)
+    }
+
+    /// The reading half for secret `slot` as a 1×1 convolution: `(weight, bias)`,
+    /// the weight `3f² × 3f²` row by row.
+    pub fn reveal_weights(&self, slot: usize) -> (Vec<f32>, Vec<f32>) {
+        let (weight, bias) = &self.reveal[slot];
+        let folded = bias.len();
+        let weight = (0..folded * folded)
+            .map(|i| weight[(i / folded, i % folded)] as f32)
+            .collect();
+        (weight, bias.iter().map(|&b| b as f32).collect())
+    }
 }
 
 #[cfg(test)]
@@ -394,7 +438,7 @@ mod tests {
         let noisy = measure_slot_noise(
             &photos,
             4,
-            |i| Ok(crate::distort::noise(i, 2.0, &mut noise_rng)),
+            |i| Ok(crate::channel::attack::noise(i, 2.0, &mut noise_rng)),
             &mut rng,
         )
         .unwrap();

@@ -1,23 +1,15 @@
 //! Hide and reveal on whole images of any size, tile by tile.
 
-use burn::module::{AutodiffModule, Module};
+use burn::module::Module;
 use burn::prelude::*;
-use burn::record::{FullPrecisionSettings, HalfPrecisionSettings, NamedMpkBytesRecorder, Recorder};
-use burn::tensor::backend::AutodiffBackend;
+use burn::record::Recorder;
 
-use crate::config::StegoConfig;
 use crate::error::{Error, Result};
-use crate::histogram::Rounding;
-use crate::model::StegoNet;
-use crate::pixels::{images_to_tensor, tensor_to_images, RgbImage};
-use crate::refine::{refine_container, Refinement};
-
-/// The recorder for weights and optimizer state: named MessagePack, 32-bit floats.
-/// It also reads files written with 16-bit floats, converting them to 32 bits.
-pub type WeightRecorder = NamedMpkBytesRecorder<FullPrecisionSettings>;
-
-/// Writes weights with 16-bit floats: half the size, for shipped models.
-pub type CompactWeightRecorder = NamedMpkBytesRecorder<HalfPrecisionSettings>;
+use crate::hiding::rounding::Rounding;
+use crate::model::weights::{catch_shape_panic, CompactWeightRecorder, WeightRecorder};
+use crate::model::{StegoConfig, StegoNet};
+use crate::pixels::{check_same_size, images_to_tensor, tensor_to_images, RgbImage};
+use crate::Hider;
 
 /// Output tile side in pixels; tiles keep memory bounded on very large photos.
 pub const DEFAULT_TILE: usize = 1024;
@@ -90,7 +82,7 @@ impl<B: Backend> Stego<B> {
         self
     }
 
-    /// How containers are rounded to bytes (see [`crate::histogram`];
+    /// How containers are rounded to bytes (see [`crate::hiding::rounding`];
     /// docs/security.md measures what each costs and gains).
     pub fn with_rounding(mut self, rounding: Rounding) -> Self {
         self.rounding = rounding;
@@ -124,7 +116,7 @@ impl<B: Backend> Stego<B> {
 
     /// [`Stego::hide`] with `make_container` turning one tile's cover and secrets
     /// (in that order) into its float container.
-    fn hide_with<F>(
+    pub(crate) fn hide_with<F>(
         &self,
         cover: &RgbImage,
         secrets: &[RgbImage],
@@ -160,25 +152,7 @@ impl<B: Backend> Stego<B> {
         }
         // Pixels beyond the last whole block carry the cover there; their remainder
         // is arbitrary but only breaks ties between equal bytes.
-        crate::histogram::round_to_cover(&out[0], &out[1], cover, self.rounding)
-    }
-
-    /// `secrets` followed by flat grey images up to the model's secret count, so a
-    /// model for three secrets can carry fewer (reveal then ignores the grey ones).
-    pub fn fill_unused_slots(
-        &self,
-        cover: &RgbImage,
-        secrets: Vec<RgbImage>,
-    ) -> Result<Vec<RgbImage>> {
-        let mut slots = secrets;
-        while slots.len() < self.secrets() {
-            slots.push(RgbImage::filled(
-                cover.width(),
-                cover.height(),
-                [128, 128, 128],
-            )?);
-        }
-        Ok(slots)
+        crate::hiding::rounding::round_to_cover(&out[0], &out[1], cover, self.rounding)
     }
 
     /// Reveals the first `count` secrets (1 up to the model's count) from a container.
@@ -289,30 +263,21 @@ impl<B: Backend> Stego<B> {
     }
 }
 
-impl<B: AutodiffBackend> Stego<B> {
-    /// [`Stego::hide`], then each tile's container refined for the reveal network
-    /// (see [`crate::refine`]): better numbers for `refinement.steps` reveal passes
-    /// forward and backward per tile. Tiles are refined independently, so on photos
-    /// larger than one tile the pixels near a seam are refined for one side only.
-    pub fn hide_refined(
-        &self,
-        cover: &RgbImage,
-        secrets: &[RgbImage],
-        refinement: &Refinement,
-    ) -> Result<RgbImage> {
-        let plain = self.net.valid();
-        self.hide_with(cover, secrets, |tensors| {
-            let inner: Vec<_> = tensors.iter().map(|t| t.clone().inner()).collect();
-            let container = plain.hide(inner[0].clone(), &inner[1..]);
-            let refined = refine_container(
-                &self.net,
-                inner[0].clone(),
-                &inner[1..],
-                container,
-                refinement,
-            );
-            Tensor::from_inner(refined)
-        })
+impl<B: Backend> Hider for Stego<B> {
+    fn secrets(&self) -> usize {
+        Stego::secrets(self)
+    }
+
+    fn block(&self) -> usize {
+        self.config().architecture.size_multiple()
+    }
+
+    fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
+        Stego::hide(self, cover, secrets)
+    }
+
+    fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
+        Stego::reveal(self, container, count)
     }
 }
 
@@ -325,40 +290,11 @@ enum Border {
     Edge,
 }
 
-pub(crate) fn check_same_size(expected: &RgbImage, got: &RgbImage) -> Result<()> {
-    if (expected.width(), expected.height()) != (got.width(), got.height()) {
-        return Err(Error::SizeMismatch {
-            expected_width: expected.width(),
-            expected_height: expected.height(),
-            got_width: got.width(),
-            got_height: got.height(),
-        });
-    }
-    Ok(())
-}
-
-/// burn panics when a record's tensor shapes differ from the module's; turn
-/// that into an error so a mismatched config.json cannot crash the caller.
-pub(crate) fn catch_shape_panic<T>(load: impl FnOnce() -> T) -> Result<T> {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(load));
-    std::panic::set_hook(previous);
-    result.map_err(|panic| {
-        let message = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "weights do not match the config".into());
-        Error::Weights(message)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::metrics::psnr;
     use crate::backend::CpuBackend;
-    use crate::metrics::psnr;
 
     fn textured(width: usize, height: usize, seed: usize) -> RgbImage {
         let data = (0..width * height)

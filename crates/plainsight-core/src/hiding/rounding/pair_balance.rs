@@ -11,8 +11,8 @@
 //! the one whose RS estimate is closest to the cover's is kept.
 //! docs/security.md measures the result.
 
-use crate::histogram::nearest;
-use crate::rs_analysis::rs_estimate;
+use crate::analysis::rs::rs_estimate;
+use crate::pixels::nearest_level;
 
 /// Weights of a move between pairs against one inside a pair that are tried: a
 /// factor of 2 apart from mostly-inside to even, then wider steps to almost only
@@ -65,7 +65,7 @@ struct Balancer {
 
 impl Balancer {
     fn new(values: &[f32], target: &[u8]) -> Self {
-        let nearest: Vec<u8> = values.iter().map(|&v| nearest(v)).collect();
+        let nearest: Vec<u8> = values.iter().map(|&v| nearest_level(v)).collect();
         let mut by_byte: Vec<Vec<u32>> = vec![Vec::new(); 256];
         for (i, &b) in nearest.iter().enumerate() {
             by_byte[b as usize].push(i as u32);
@@ -244,7 +244,7 @@ mod tests {
     fn pairs_get_the_covers_imbalance_back() {
         let mut rng = StdRng::seed_from_u64(5);
         let (cover, values, w) = cover_and_container(&mut rng);
-        let plain: Vec<u8> = values.iter().map(|&v| nearest(v)).collect();
+        let plain: Vec<u8> = values.iter().map(|&v| nearest_level(v)).collect();
         let balanced = balance_pairs(&values, &cover, w);
         let want = pair_differences(&cover);
         let miss = |bytes: &[u8]| -> f64 {
@@ -275,7 +275,7 @@ mod tests {
         for (&b, &v) in balanced.iter().zip(&values) {
             let v = v.clamp(0.0, 255.0);
             assert!(b == v.floor() as u8 || b == v.ceil() as u8, "{b} for {v}");
-            moved += (b != nearest(v)) as usize;
+            moved += (b != nearest_level(v)) as usize;
         }
         // This cover is extreme (half of it only even values): a third at most.
         assert!(moved > 0 && moved < values.len() / 3, "moved {moved}");

@@ -17,8 +17,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
 use crate::error::{Error, Result};
-use crate::eval::Hider;
 use crate::pixels::RgbImage;
+use crate::Hider;
 
 /// Side of the scrambled tiles for one-secret models, in pixels (a multiple of the
 /// unshuffle factor).
@@ -134,7 +134,7 @@ impl Scrambler {
         self.apply(secret, slot, true)
     }
 
-    /// Undoes [`Key::scramble`] on a revealed image.
+    /// Undoes [`Scrambler::scramble`] on a revealed image.
     pub fn unscramble(&self, revealed: &RgbImage, slot: usize) -> RgbImage {
         self.apply(revealed, slot, false)
     }
@@ -240,42 +240,10 @@ fn tile_grid(width: usize, height: usize, tile: usize) -> Vec<(usize, usize, usi
     tiles
 }
 
-/// A [`Hider`] whose secrets are scrambled with `hide_key` before hiding and
-/// unscrambled with `reveal_key` after reveal — `None` reveals without a key,
-/// as someone without it would. Used to measure right, wrong and missing keys.
-pub struct Keyed<'a> {
-    pub inner: &'a dyn Hider,
-    pub hide_key: Key,
-    pub reveal_key: Option<Key>,
-}
-
-impl Hider for Keyed<'_> {
-    fn secrets(&self) -> usize {
-        self.inner.secrets()
-    }
-
-    fn block(&self) -> usize {
-        self.inner.block()
-    }
-
-    fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
-        let key = self.hide_key.for_model(self.inner);
-        self.inner.hide(cover, &key.scramble_all(secrets))
-    }
-
-    fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
-        let revealed = self.inner.reveal(container, count)?;
-        Ok(match &self.reveal_key {
-            Some(key) => key.for_model(self.inner).unscramble_all(&revealed),
-            None => revealed,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::psnr;
+    use crate::analysis::metrics::psnr;
 
     fn gradient(width: usize, height: usize) -> RgbImage {
         let data = (0..width * height)

@@ -1,0 +1,20 @@
+//! Whole pictures in, whole pictures out.
+//!
+//! - [`stego`]: [`Stego`], a model with its weights: tiles of any image size, the
+//!   networks on each tile, rounding to bytes.
+//! - [`pipeline`]: what a user's hide and reveal do around it: secrets fitted to
+//!   the cover, unused slots filled, keys applied. The CLI, the web page and `eval`
+//!   all go through it.
+//! - [`refine`]: test-time refinement of a container for the reveal network.
+//! - [`keys`]: keyed scrambling of the secrets.
+//! - [`rounding`]: how float containers become bytes (nearest, pair balance, the
+//!   cover's histogram).
+
+pub mod keys;
+pub mod pipeline;
+pub mod refine;
+pub mod rounding;
+pub mod stego;
+
+pub use pipeline::Pipeline;
+pub use stego::Stego;

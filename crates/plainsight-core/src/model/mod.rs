@@ -1,0 +1,19 @@
+//! The networks: configuration ([`config`]), one file per layout ([`unshuffle`],
+//! [`baluja`]) built from shared [`blocks`], the per-role networks ([`nets`]), the
+//! whole model ([`StegoNet`]), Baluja's loss ([`loss`]) and views inside the
+//! networks ([`inspect`]); reading and writing weight files ([`weights`]).
+//!
+//! Works on tensors; turning pictures into tensors and back is [`crate::hiding`]'s job.
+
+pub mod baluja;
+pub mod blocks;
+pub mod config;
+pub mod inspect;
+pub mod loss;
+pub mod net;
+pub mod nets;
+pub mod unshuffle;
+pub mod weights;
+
+pub use config::{check_secret_count, Architecture, StegoConfig, DEFAULT_BETA, MAX_SECRETS};
+pub use net::{StegoNet, StegoOutput};

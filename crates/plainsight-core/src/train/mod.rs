@@ -1,0 +1,11 @@
+//! Training: options with their defaults and checks ([`options`]), the data
+//! sampler ([`sampler`]) and the loop ([`run`]), which reports to a
+//! [`TrainObserver`] and knows nothing of files.
+
+pub mod options;
+pub mod run;
+pub mod sampler;
+
+pub use options::{CodeKind, CodeOptions, ModelChoice, TrainOptions, DEFAULT_CODE_GAIN};
+pub use run::{train, Checkpoint, Start, StepLoss, TrainObserver};
+pub use sampler::CropSampler;

@@ -1,0 +1,395 @@
+//! How to train: [`TrainOptions`] and the starting code, with their defaults and
+//! checks in one place; the learning-rate schedule.
+
+use serde::{Deserialize, Serialize};
+
+use crate::channel::AttackRange;
+use crate::error::{Error, Result};
+use crate::model::{Architecture, StegoConfig};
+
+/// How to train (the model itself is described by [`StegoConfig`]); checked by
+/// [`TrainOptions::validate`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrainOptions {
+    pub steps: usize,
+    pub batch: usize,
+    /// Side of the square random crops.
+    pub crop: usize,
+    /// Peak learning rate; it decays along a cosine to a tenth of this.
+    pub lr: f64,
+    pub seed: u64,
+    /// Save a checkpoint every this many steps (and at the end).
+    pub checkpoint_every: usize,
+    /// Validate every this many steps (and at the end).
+    pub validate_every: usize,
+    /// Start the default architecture at a linear code measured on the training
+    /// photos (see [`crate::code`]); `None` starts from random weights.
+    pub linear_code: Option<CodeOptions>,
+    /// Distortions between hiding and reveal, one drawn per step, e.g.
+    /// `none,jpeg:50-95,noise:0-3,resize:0.5-1` (see [`AttackRange::parse_list`]);
+    /// `None` trains for lossless 8-bit containers only.
+    #[serde(default)]
+    pub attacks: Option<String>,
+    /// Stop after this many seconds of training in this process (a GPU lease is
+    /// counted in minutes). The learning rate then decays by time or by steps,
+    /// whichever is further along, so a run cut short still ends at a low rate.
+    #[serde(default)]
+    pub time_limit_s: Option<f64>,
+    /// Weight of [`crate::model::loss::residual_roughness`] in the loss (0: Baluja's loss alone).
+    #[serde(default)]
+    pub smooth_residual: f32,
+    /// Train the reveal networks only: the container is computed but carries no
+    /// gradient, so hiding (and the container's quality) stays exactly as it was.
+    /// For fine-tuning a model's reveal to its distortions.
+    #[serde(default)]
+    pub reveal_only: bool,
+    /// Clip each parameter's gradient to this L2 norm (`None`: no clipping).
+    #[serde(default)]
+    pub clip_grad: Option<f32>,
+    /// Minimise each image's log error ([`crate::model::loss::log_stego_loss`], what mean PSNR measures)
+    /// instead of the batch MSE.
+    #[serde(default)]
+    pub log_loss: bool,
+}
+
+/// Parameters of the linear code the default networks start from.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct CodeOptions {
+    /// Principal directions carried per secret.
+    pub dims_per_secret: usize,
+    /// Scale of the secret's coordinates inside the cover (the principal code).
+    pub gain: f64,
+    /// Which code: the cover's least varying directions, or slots chosen for the
+    /// training attacks.
+    #[serde(default)]
+    pub kind: CodeKind,
+}
+
+/// The two starting codes of [`crate::code`].
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeKind {
+    /// Replace the cover's least varying principal directions (lossless channels).
+    #[default]
+    Principal,
+    /// Colour-opponent DCT slots where the training attacks add little error, one
+    /// gain per slot ([`crate::code::BlockStatistics::robust_code`]; one secret).
+    Robust,
+}
+
+impl CodeOptions {
+    /// The robust code's default: 64 secret directions (one secret), measured on
+    /// bsds500/val with `factor` 8 and β 0.2 (docs/model.md; 24 until the second
+    /// robust model).
+    pub fn robust() -> Self {
+        CodeOptions {
+            dims_per_secret: 64,
+            gain: DEFAULT_CODE_GAIN,
+            kind: CodeKind::Robust,
+        }
+    }
+
+    /// Our choice for `secrets` secrets with `dims = 3f²` values per block,
+    /// measured on bsds500/val (docs/model.md).
+    pub fn recommended(secrets: usize, dims: usize) -> Self {
+        let dims_per_secret = if secrets == 1 {
+            dims * 3 / 8
+        } else {
+            dims / (2 * secrets)
+        };
+        CodeOptions {
+            dims_per_secret: dims_per_secret.max(1),
+            gain: DEFAULT_CODE_GAIN,
+            kind: CodeKind::Principal,
+        }
+    }
+}
+
+/// Scale of the secret inside the cover in the principal code.
+pub const DEFAULT_CODE_GAIN: f64 = 1.0 / 12.0;
+
+impl Default for TrainOptions {
+    /// The defaults of `plainsight train` (which reads them from here).
+    fn default() -> Self {
+        TrainOptions {
+            steps: 4000,
+            batch: 8,
+            crop: 64,
+            lr: 5e-4,
+            seed: 42,
+            checkpoint_every: 250,
+            validate_every: 250,
+            linear_code: None,
+            attacks: None,
+            time_limit_s: None,
+            smooth_residual: 0.0,
+            reveal_only: false,
+            clip_grad: None,
+            log_loss: false,
+        }
+    }
+}
+
+impl TrainOptions {
+    /// Learning rate at `step`: a linear warm-up over the first 100 steps (so
+    /// Adam's first, poorly scaled updates do not wreck a linear-code start), then
+    /// cosine decay from `lr` to `lr / 10`.
+    pub fn lr_at(&self, step: usize) -> f64 {
+        self.lr_at_progress(step, step as f64 / self.steps.max(1) as f64)
+    }
+
+    /// The same schedule at `progress` (0–1) through the run.
+    pub fn lr_at_progress(&self, step: usize, progress: f64) -> f64 {
+        let warmup = (self.steps / 10).clamp(1, 100);
+        let ramp = ((step + 1) as f64 / warmup as f64).min(1.0);
+        let progress = progress.clamp(0.0, 1.0);
+        ramp * self.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
+    }
+
+    /// Checks every option, and that they fit `config` (crop a whole number of
+    /// blocks, the robust code only for one secret and with attacks to measure).
+    pub fn validate(&self, config: &StegoConfig) -> Result<()> {
+        let option = |option, problem: &str| {
+            Err(Error::Option {
+                option,
+                problem: problem.to_string(),
+            })
+        };
+        for (name, value) in [
+            ("steps", self.steps),
+            ("batch", self.batch),
+            ("crop", self.crop),
+        ] {
+            if value == 0 {
+                return option(name, "must be at least 1");
+            }
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return option("lr", "must be a positive number");
+        }
+        let multiple = config.architecture.size_multiple();
+        if !self.crop.is_multiple_of(multiple) {
+            return option(
+                "crop",
+                &format!("must be a multiple of {multiple} (the block size)"),
+            );
+        }
+        if self.clip_grad.is_some_and(|c| !(c > 0.0 && c.is_finite())) {
+            return option("clip-grad", "must be a positive number");
+        }
+        if !(self.smooth_residual >= 0.0 && self.smooth_residual.is_finite()) {
+            return option("smooth-residual", "must be a number ≥ 0");
+        }
+        if self
+            .time_limit_s
+            .is_some_and(|t| !(t > 0.0 && t.is_finite()))
+        {
+            return option("time-limit", "must be a positive number of seconds");
+        }
+        let attacks = self.attack_ranges()?;
+        if let Some(code) = &self.linear_code {
+            if code.kind == CodeKind::Robust {
+                if attacks.iter().all(|a| *a == AttackRange::None) {
+                    return option(
+                        "code",
+                        "robust needs attacks to choose its slots for (--attacks)",
+                    );
+                }
+                if config.secrets != 1 {
+                    return option("code", "robust carries one secret (--secrets 1)");
+                }
+            }
+            if code.dims_per_secret == 0 {
+                return option("code-dims", "must be at least 1");
+            }
+            if !(code.gain > 0.0 && code.gain.is_finite()) {
+                return option("code-gain", "must be a positive number");
+            }
+        }
+        Ok(())
+    }
+
+    /// The attacks to draw from, one per step (`none` alone when there are none).
+    pub fn attack_ranges(&self) -> Result<Vec<AttackRange>> {
+        match &self.attacks {
+            Some(spec) => AttackRange::parse_list(spec),
+            None => Ok(vec![AttackRange::None]),
+        }
+    }
+
+    /// How far through the run `step` is after `elapsed` seconds (0–1).
+    pub(crate) fn progress(&self, step: usize, elapsed: f64) -> f64 {
+        let by_steps = step as f64 / self.steps.max(1) as f64;
+        match self.time_limit_s {
+            Some(limit) if limit > 0.0 => by_steps.max(elapsed / limit),
+            _ => by_steps,
+        }
+    }
+}
+
+/// The model options a run may name; each `None` is taken from the run's base (the
+/// `--init` model or the resumed checkpoint), else from the defaults
+/// ([`StegoConfig::new`], [`Architecture::default_unshuffle`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelChoice {
+    pub secrets: Option<usize>,
+    pub beta: Option<f32>,
+    /// `Some(true)`: Baluja's layout; `Some(false)`: the unshuffle layout.
+    pub baluja: Option<bool>,
+    pub factor: Option<usize>,
+    pub channels: Option<usize>,
+    pub prep_channels: Option<usize>,
+    pub depth: Option<usize>,
+}
+
+impl ModelChoice {
+    /// The model a run trains, checked.
+    pub fn resolve(&self, base: Option<&StegoConfig>) -> Result<StegoConfig> {
+        let base = match base {
+            Some(base) => base.clone(),
+            None => StegoConfig::new(1)?,
+        };
+        let baluja = self
+            .baluja
+            .unwrap_or(matches!(base.architecture, Architecture::Baluja { .. }));
+        let unshuffle_only = [self.channels, self.depth, self.factor, self.prep_channels];
+        if baluja && unshuffle_only.iter().any(Option::is_some) {
+            return Err(Error::Option {
+                option: "arch",
+                problem: "baluja has no --channels, --depth, --factor or --prep-channels (they shape the unshuffle layout)".into(),
+            });
+        }
+        let architecture = match (baluja, base.architecture) {
+            (true, theirs @ Architecture::Baluja { .. }) => theirs,
+            (true, Architecture::Unshuffle { .. }) => Architecture::baluja(),
+            (false, theirs) => {
+                let (factor, channels, prep_channels, depth) = match theirs {
+                    Architecture::Unshuffle {
+                        factor,
+                        channels,
+                        prep_channels,
+                        depth,
+                    } => (factor, channels, prep_channels, depth),
+                    Architecture::Baluja { .. } => match Architecture::default_unshuffle() {
+                        Architecture::Unshuffle {
+                            factor,
+                            channels,
+                            prep_channels,
+                            depth,
+                        } => (factor, channels, prep_channels, depth),
+                        Architecture::Baluja { .. } => unreachable!("the default is unshuffle"),
+                    },
+                };
+                Architecture::Unshuffle {
+                    factor: self.factor.unwrap_or(factor),
+                    channels: self.channels.unwrap_or(channels),
+                    prep_channels: self.prep_channels.unwrap_or(prep_channels),
+                    depth: self.depth.unwrap_or(depth),
+                }
+            }
+        };
+        let config = StegoConfig {
+            secrets: self.secrets.unwrap_or(base.secrets),
+            architecture,
+            beta: self.beta.unwrap_or(base.beta),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_pass_their_own_checks() {
+        let config = StegoConfig::new(1).unwrap();
+        TrainOptions::default().validate(&config).unwrap();
+    }
+
+    #[test]
+    fn each_bad_option_is_named() {
+        let config = StegoConfig::new(1).unwrap();
+        let named = |options: TrainOptions| match options.validate(&config) {
+            Err(Error::Option { option, .. }) => option,
+            other => panic!("expected an option error, got {other:?}"),
+        };
+        let base = TrainOptions::default;
+        assert_eq!(named(TrainOptions { batch: 0, ..base() }), "batch");
+        assert_eq!(named(TrainOptions { crop: 66, ..base() }), "crop");
+        assert_eq!(
+            named(TrainOptions {
+                lr: f64::NAN,
+                ..base()
+            }),
+            "lr"
+        );
+        let no_time = TrainOptions {
+            time_limit_s: Some(0.0),
+            ..base()
+        };
+        assert_eq!(named(no_time), "time-limit");
+        let robust_without_attacks = TrainOptions {
+            linear_code: Some(CodeOptions::robust()),
+            ..base()
+        };
+        assert_eq!(named(robust_without_attacks), "code");
+        let robust = TrainOptions {
+            linear_code: Some(CodeOptions::robust()),
+            attacks: Some("none,jpeg:50-90".into()),
+            ..base()
+        };
+        robust.validate(&config).unwrap();
+        let three = StegoConfig::new(3).unwrap();
+        assert!(
+            matches!(
+                robust.validate(&three),
+                Err(Error::Option { option: "code", .. })
+            ),
+            "the robust code carries one secret"
+        );
+    }
+
+    #[test]
+    fn resolve_keeps_the_base_and_applies_what_is_named() {
+        let fresh = ModelChoice::default().resolve(None).unwrap();
+        assert_eq!(fresh, StegoConfig::new(1).unwrap());
+        let base = StegoConfig {
+            beta: 0.3,
+            ..StegoConfig::new(3).unwrap()
+        };
+        let choice = ModelChoice {
+            depth: Some(3),
+            ..ModelChoice::default()
+        };
+        let resolved = choice.resolve(Some(&base)).unwrap();
+        assert_eq!((resolved.secrets, resolved.beta), (3, 0.3));
+        assert!(matches!(
+            resolved.architecture,
+            Architecture::Unshuffle {
+                depth: 3,
+                factor: 4,
+                ..
+            }
+        ));
+        let baluja = ModelChoice {
+            baluja: Some(true),
+            ..ModelChoice::default()
+        };
+        assert_eq!(
+            baluja.resolve(None).unwrap().architecture,
+            Architecture::baluja()
+        );
+        let mixed = ModelChoice {
+            factor: Some(2),
+            ..baluja
+        };
+        assert!(mixed.resolve(None).is_err());
+        let bad = ModelChoice {
+            secrets: Some(4),
+            ..ModelChoice::default()
+        };
+        assert!(bad.resolve(None).is_err());
+    }
+}
