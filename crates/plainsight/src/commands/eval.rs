@@ -1,11 +1,13 @@
 //! `plainsight eval`: measures a model on photo pairs from a folder.
 
+mod report;
+
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
 use plainsight_core::analysis::eval::{
-    make_pairs, pair_members, run_pair_attacked, summarise, EvalReport, PairResult,
+    make_pairs, pair_members, run_pair_attacked, summarise,
 };
 use plainsight_core::baselines::Lsb;
 use plainsight_core::channel::Attack;
@@ -159,49 +161,17 @@ pub fn run(args: EvalArgs) -> Result<()> {
             json["pairs"] = named_members
                 .iter()
                 .zip(&results)
-                .map(|(names, r)| pair_json(names, r))
+                .map(|(names, r)| report::pair_json(names, r))
                 .collect();
         }
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        print_table(&method.name(), &args, &report);
+        report::print_table(&method.name(), &args, &report);
         if args.per_pair {
-            print_pairs(&named_members, &results);
+            report::print_pairs(&named_members, &results);
         }
     }
     Ok(())
-}
-
-fn pair_json(names: &[String], r: &PairResult) -> serde_json::Value {
-    serde_json::json!({
-        "cover": names[0], "secrets": names[1..],
-        "container_psnr": r.container_psnr, "container_ssim": r.container_ssim,
-        "revealed_psnr": r.revealed_psnr, "revealed_ssim": r.revealed_ssim,
-    })
-}
-
-fn print_pairs(names: &[Vec<String>], results: &[PairResult]) {
-    let revealed: Vec<String> = results
-        .iter()
-        .map(|r| {
-            let each = r.revealed_psnr.iter().zip(&r.revealed_ssim);
-            let each: Vec<String> = each.map(|(p, s)| format!("{p:.2} / {s:.4}")).collect();
-            each.join(", ")
-        })
-        .collect();
-    let width = revealed.iter().map(String::len).max().unwrap_or(0);
-    let heading = "revealed PSNR / SSIM";
-    let width = width.max(heading.len());
-    println!("\ncontainer PSNR  SSIM    {heading:<width$}  cover <- secrets");
-    for ((names, r), revealed) in names.iter().zip(results).zip(&revealed) {
-        println!(
-            "{:>14.2}  {:.4}  {revealed:<width$}  {} <- {}",
-            r.container_psnr,
-            r.container_ssim,
-            names[0],
-            names[1..].join(", ")
-        );
-    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -244,40 +214,4 @@ impl Method {
             Method::Lsb(_, bits) => format!("lsb:{bits}"),
         }
     }
-}
-
-fn print_table(model: &str, args: &EvalArgs, r: &EvalReport) {
-    let size = if args.full {
-        "full size".to_string()
-    } else {
-        format!("{0}x{0} crops", args.crop)
-    };
-    let mut channel = match args.attack {
-        Some(attack) => format!("8-bit containers under {attack}"),
-        None => "8-bit PNG containers".to_string(),
-    };
-    if matches!(args.method, MethodChoice::Net) {
-        channel.push_str(&format!(", rounding {:?}", args.rounding.to_core()));
-    }
-    if let Some(refined) = args.refine.describe() {
-        channel.push_str(&format!(", refined ({refined})"));
-    }
-    println!(
-        "model {model}, {} pair(s) from {} ({size}), {} secret(s), {channel}",
-        r.pairs,
-        args.data.display(),
-        r.secrets
-    );
-    println!("              PSNR mean  PSNR worst  SSIM mean  SSIM worst");
-    println!(
-        "container     {:9.2}  {:10.2}  {:9.4}  {:10.4}",
-        r.container_psnr.mean,
-        r.container_psnr.worst,
-        r.container_ssim.mean,
-        r.container_ssim.worst
-    );
-    println!(
-        "revealed      {:9.2}  {:10.2}  {:9.4}  {:10.4}",
-        r.revealed_psnr.mean, r.revealed_psnr.worst, r.revealed_ssim.mean, r.revealed_ssim.worst
-    );
 }
