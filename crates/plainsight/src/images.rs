@@ -1,11 +1,9 @@
 //! Reading and writing image files; everything becomes 8-bit RGB.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use plainsight_core::channel::attack;
 use plainsight_core::RgbImage;
 
 /// Extensions `train` and `eval` pick up when they walk a folder.
@@ -18,7 +16,35 @@ pub const MAX_PIXELS: u64 = 100_000_000;
 /// (alpha is dropped: transparent pixels keep their colour).
 pub fn load(path: &Path) -> Result<RgbImage> {
     let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    decode(&bytes).with_context(|| format!("{} is not a readable image", path.display()))
+    decode(&bytes).map_err(|e| match e.is::<TooLarge>() || e.is::<Truncated>() {
+        true => e.context(path.display().to_string()),
+        false => e.context(format!("{} is not a readable image", path.display())),
+    })
+}
+
+/// A JPEG file that stops before its end: decoders fill the missing part with grey
+/// and report success, so it is refused here instead.
+#[derive(Debug)]
+pub struct Truncated;
+
+impl std::fmt::Display for Truncated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the JPEG file is cut short (no end marker after its last scan): it was not completely downloaded or copied")
+    }
+}
+
+impl std::error::Error for Truncated {}
+
+/// Whether JPEG `bytes` end their last scan with the end-of-image marker. Inside a
+/// scan a 0xFF byte is always followed by 0x00 or a restart marker, so the last
+/// start-of-scan marker (FF DA) and an end marker (FF D9) after it are found
+/// reliably; an EXIF thumbnail's own markers come before the main image's scans.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let marker = |m: u8| bytes.windows(2).rposition(|w| w == [0xFF, m]);
+    match (marker(0xDA), marker(0xD9)) {
+        (Some(scan), Some(end)) => end > scan,
+        _ => false,
+    }
 }
 
 /// An image with more pixels than the caller accepts.
@@ -69,6 +95,10 @@ pub fn decode_limited(bytes: &[u8], max_pixels: u64) -> Result<RgbImage> {
         }
         .into());
     }
+    let format = reader()?.format();
+    if format == Some(image::ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
+        return Err(Truncated.into());
+    }
     let decoded = reader()?.decode()?;
     let rgb = decoded.into_rgb8();
     let (width, height) = rgb.dimensions();
@@ -90,84 +120,6 @@ pub fn encode_png(image: &RgbImage) -> Result<Vec<u8>> {
         )
         .context("cannot encode PNG")?;
     Ok(bytes)
-}
-
-/// Checks that `path` names a PNG we may write: a lossy format would destroy the
-/// hidden data, an input is never overwritten, and an existing file is kept unless `force`.
-pub fn check_output(path: &Path, inputs: &[&PathBuf], force: bool) -> Result<()> {
-    check_target(path, inputs, force, false)
-}
-
-/// [`check_output`], also accepting `.jpg`/`.jpeg` when `allow_jpeg` (a robust
-/// model's container, written lossily on request).
-pub fn check_target(path: &Path, inputs: &[&PathBuf], force: bool, allow_jpeg: bool) -> Result<()> {
-    if let Ok(target) = path.canonicalize() {
-        if inputs
-            .iter()
-            .any(|i| i.canonicalize().is_ok_and(|i| i == target))
-        {
-            bail!(
-                "{} is also an input; choose another output name",
-                path.display()
-            );
-        }
-    }
-    let ext = extension(path);
-    match ext.as_deref() {
-        Some("png") => {}
-        Some("jpg" | "jpeg") if allow_jpeg => {}
-        Some("jpg" | "jpeg" | "webp" | "gif") => bail!(
-            "{} would be saved lossily ({}), which destroys the hidden image; use a .png file name \
-             (--allow-lossy writes JPEG with --model robust or a model trained with `train --attacks`)",
-            path.display(),
-            ext.unwrap_or_default()
-        ),
-        _ => bail!("{}: output must be a .png file", path.display()),
-    }
-    if path.exists() && !force {
-        bail!(
-            "{} already exists; pass --force to overwrite it",
-            path.display()
-        );
-    }
-    Ok(())
-}
-
-/// Writes a container as JPEG at `quality` if the name ends in .jpg/.jpeg (the same
-/// encoder `eval --attack jpeg:Q` measures), else as PNG; returns the pixels the file
-/// holds, which for a JPEG are not the container's.
-pub fn save_container(path: &Path, image: RgbImage, quality: u8) -> Result<RgbImage> {
-    if matches!(extension(path).as_deref(), Some("jpg" | "jpeg")) {
-        let bytes = attack::encode_jpeg(&image, quality)?;
-        write_atomically(path, &bytes)?;
-        Ok(attack::decode_jpeg(&bytes)?)
-    } else {
-        save_png(path, &image)?;
-        Ok(image)
-    }
-}
-
-/// Writes a PNG through a temporary file and a rename, so a crash never leaves half a file.
-pub fn save_png(path: &Path, image: &RgbImage) -> Result<()> {
-    write_atomically(path, &encode_png(image)?)
-}
-
-/// Writes `bytes` to `path` via a temporary file in the same folder.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create folder {}", parent.display()))?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = PathBuf::from(tmp);
-    let mut file =
-        fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-    file.write_all(bytes)
-        .and_then(|_| file.sync_all())
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 /// All photos under `dir` (recursively), sorted by path.
@@ -216,8 +168,38 @@ pub fn load_named_photos(dir: &Path) -> Result<Vec<(PathBuf, RgbImage)>> {
     Ok(photos)
 }
 
-fn extension(path: &Path) -> Option<String> {
+pub fn extension(path: &Path) -> Option<String> {
     path.extension()
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noisy(width: usize, height: usize) -> RgbImage {
+        let data = (0..width * height * 3)
+            .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(7) as u8)
+            .collect();
+        RgbImage::new(width, height, data).unwrap()
+    }
+
+    #[test]
+    fn a_cut_short_file_is_refused() {
+        let image = noisy(64, 48);
+        let png = encode_png(&image).unwrap();
+        assert_eq!(decode(&png).unwrap(), image);
+        assert!(decode(&png[..png.len() / 2]).is_err(), "half a PNG");
+        let jpeg = plainsight_core::channel::attack::encode_jpeg(&image, 90).unwrap();
+        assert!(decode(&jpeg).is_ok());
+        for cut in [jpeg.len() / 2, jpeg.len() - 2] {
+            let error = decode(&jpeg[..cut]).unwrap_err();
+            assert!(error.is::<Truncated>(), "{cut} bytes: {error:#}");
+        }
+        // Bytes after the end marker (some cameras pad files) are harmless.
+        let mut padded = jpeg.clone();
+        padded.extend_from_slice(&[0; 16]);
+        assert!(decode(&padded).is_ok());
+    }
 }

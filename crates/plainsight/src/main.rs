@@ -6,6 +6,7 @@ mod font;
 mod images;
 mod inspection;
 mod model;
+mod output;
 mod plot;
 mod web;
 
@@ -16,9 +17,9 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "plainsight", version, about)]
 struct Cli {
-    /// CPU threads to use [default: all cores]
-    #[arg(long, global = true)]
-    threads: Option<usize>,
+    /// CPU threads to use, 1 to 256 [default: all cores]
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Option<u16>,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,19 +35,76 @@ enum Command {
     Serve(commands::serve::ServeArgs),
 }
 
+/// A usage error in one line, like every other error: clap's message without its
+/// usage block, pointing to --help.
+fn one_line(error: &clap::Error) -> String {
+    let rendered = error.render().to_string();
+    let message: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
+        .filter(|line| !line.is_empty())
+        .collect();
+    format!("{} (see --help)", message.join(" "))
+}
+
+/// An error and its causes on one line. Library errors often repeat their cause in
+/// their own text (and some hold line breaks): each part is kept once.
+fn message(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A panic is a bug, not something the user did: one line, no backtrace, exit 1.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: internal error (a bug in plainsight; please report it): {message}{place}"
+        );
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if !error.use_stderr() => {
+            // --help and --version: not errors.
+            let _ = error.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("{}", one_line(&error));
+            return ExitCode::from(2);
+        }
+    };
     if let Some(threads) = cli.threads {
         // burn's CPU backend runs on rayon's global pool.
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.max(1))
+            .num_threads(usize::from(threads))
             .build_global();
         if let Err(error) = pool {
             eprintln!("error: cannot set --threads: {error}");
             return ExitCode::from(2);
         }
     }
-    let result = match cli.command {
+    let run = std::panic::catch_unwind(|| match cli.command {
         Command::Hide(args) => commands::hide::run(args),
         Command::Reveal(args) => commands::reveal::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
@@ -54,12 +112,13 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::Train(args) => commands::train::run(args),
         Command::Serve(args) => commands::serve::run(args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
+    });
+    match run {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(error)) => {
+            eprintln!("error: {}", message(&error));
             ExitCode::from(2)
         }
+        Err(_) => ExitCode::from(1),
     }
 }

@@ -7,8 +7,10 @@ use anyhow::Result;
 use clap::Args;
 use plainsight_core::analysis::eval::{run_pair, Pair};
 
+use super::report;
 use crate::images;
 use crate::model;
+use crate::output::{self, Existing};
 use crate::plot::{amplified_difference, grid, Panel};
 
 const ASTRONAUT: &[u8] = include_bytes!("../../assets/astronaut.png");
@@ -17,14 +19,15 @@ const COFFEE: &[u8] = include_bytes!("../../assets/coffee.png");
 /// Hide a photo in another with the embedded model, reveal it, and draw the results
 ///
 /// Without --cover and --secret it uses two bundled public-domain/CC0 photos
-/// (see assets/SOURCES.md). Files in --out are replaced.
+/// (see assets/SOURCES.md); either can be given alone. The three files in --out are
+/// replaced (it is the demo's own folder), but never when one is an input.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Cover photo [default: the bundled NASA astronaut portrait]
-    #[arg(long, requires = "secret")]
+    #[arg(long)]
     cover: Option<PathBuf>,
     /// Secret photo [default: the bundled coffee cup]
-    #[arg(long, requires = "cover")]
+    #[arg(long)]
     secret: Option<PathBuf>,
     /// Folder for container.png, revealed.png and grid.png
     #[arg(long, default_value = "plainsight-demo")]
@@ -32,9 +35,19 @@ pub struct DemoArgs {
 }
 
 pub fn run(args: DemoArgs) -> Result<()> {
-    let (cover, secret) = match (&args.cover, &args.secret) {
-        (Some(c), Some(s)) => (images::load(c)?, images::load(s)?),
-        _ => (images::decode(ASTRONAUT)?, images::decode(COFFEE)?),
+    let names = ["container.png", "revealed.png", "grid.png"];
+    let inputs: Vec<&PathBuf> = args.cover.iter().chain(&args.secret).collect();
+    for name in names {
+        output::check_not_an_input(&args.out.join(name), &inputs)?;
+        output::check_free(&args.out.join(name), true)?;
+    }
+    let cover = match &args.cover {
+        Some(path) => images::load(path)?,
+        None => images::decode(ASTRONAUT)?,
+    };
+    let secret = match &args.secret {
+        Some(path) => images::load(path)?,
+        None => images::decode(COFFEE)?,
     };
     let secret = secret.resized(cover.width(), cover.height());
     let model = model::load(None, 1)?;
@@ -60,15 +73,15 @@ pub fn run(args: DemoArgs) -> Result<()> {
         ),
     ];
     let figure = grid(&[panels], 256);
-    images::save_png(&args.out.join("container.png"), &result.container)?;
-    images::save_png(&args.out.join("revealed.png"), revealed)?;
-    images::save_png(&args.out.join("grid.png"), &figure)?;
+    for (name, image) in names.iter().zip([&result.container, revealed, &figure]) {
+        output::save_png(&args.out.join(name), image, Existing::Replace)?;
+    }
     println!(
-        "model {}: container PSNR {:.2} dB, SSIM {:.4}; revealed PSNR {:.2} dB, SSIM {:.4} (8-bit PNG container)",
+        "model {}: container PSNR {}, SSIM {:.4}; revealed PSNR {}, SSIM {:.4} (8-bit PNG container)",
         model.name,
-        result.container_psnr,
+        report::decibels(result.container_psnr),
         result.container_ssim,
-        result.revealed_psnr[0],
+        report::decibels(result.revealed_psnr[0]),
         result.revealed_ssim[0]
     );
     println!(

@@ -6,9 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
-use plainsight_core::analysis::eval::{
-    make_pairs, pair_members, run_pair_attacked, summarise,
-};
+use plainsight_core::analysis::eval::{make_pairs, pair_members, run_pair_attacked, summarise};
 use plainsight_core::baselines::Lsb;
 use plainsight_core::channel::Attack;
 use plainsight_core::hiding::keys::Key;
@@ -16,6 +14,7 @@ use plainsight_core::hiding::refine::Refined;
 use plainsight_core::{Hider, Pipeline};
 
 use super::model_args::{RefineArgs, RoundingChoice};
+use super::ranges;
 use crate::images;
 use crate::model;
 
@@ -39,7 +38,7 @@ pub struct EvalArgs {
     #[arg(long, default_value = "net", value_parser = parse_method, conflicts_with = "model")]
     method: MethodChoice,
     /// Side of the centre crop taken from every photo
-    #[arg(long, default_value_t = 256, conflicts_with = "full")]
+    #[arg(long, default_value_t = 256, conflicts_with = "full", value_parser = ranges::crop_side)]
     crop: usize,
     /// Use whole photos instead of crops (secrets are centre-fitted to each cover)
     #[arg(long)]
@@ -62,7 +61,7 @@ pub struct EvalArgs {
     #[command(flatten)]
     refine: RefineArgs,
     /// Use at most this many pairs
-    #[arg(long)]
+    #[arg(long, value_parser = ranges::at_least_one)]
     limit: Option<usize>,
     /// Print the report as JSON on stdout
     #[arg(long)]

@@ -7,7 +7,9 @@ use clap::Args;
 use plainsight_core::analysis::metrics::{psnr, ssim};
 
 use super::model_args::{ModelArgs, RefineArgs, RoundingChoice};
+use super::report;
 use crate::images;
+use crate::output::{self, Existing};
 
 /// Hide one to three secret photos inside a cover photo
 ///
@@ -30,9 +32,9 @@ pub struct HideArgs {
     /// survive JPEG, `plainsight train --attacks ...`; default-1 and default-3 are refused)
     #[arg(long)]
     allow_lossy: bool,
-    /// JPEG quality for a .jpg container
-    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u8).range(1..=100))]
-    jpeg_quality: u8,
+    /// JPEG quality for a .jpg container, 1 to 100 [default: 90]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+    jpeg_quality: Option<u8>,
     /// How the container's values become bytes: what histogram detectors see
     /// (docs/security.md)
     #[arg(long, value_enum, default_value_t = RoundingChoice::Nearest)]
@@ -43,11 +45,24 @@ pub struct HideArgs {
     options: ModelArgs,
 }
 
+/// What `hide` writes a .jpg container with unless --jpeg-quality says otherwise.
+const DEFAULT_JPEG_QUALITY: u8 = 90;
+
 pub fn run(args: HideArgs) -> Result<()> {
     let count = args.secrets.len();
     plainsight_core::check_secret_count("--secret", count)?;
     let inputs: Vec<&PathBuf> = std::iter::once(&args.cover).chain(&args.secrets).collect();
-    images::check_target(&args.out, &inputs, args.options.force, args.allow_lossy)?;
+    output::check_target(&args.out, &inputs, args.options.force, args.allow_lossy)?;
+    let jpeg = matches!(
+        images::extension(&args.out).as_deref(),
+        Some("jpg" | "jpeg")
+    );
+    if args.jpeg_quality.is_some() && !jpeg {
+        bail!(
+            "--jpeg-quality applies to a .jpg container; {} is written as PNG (lossless)",
+            args.out.display()
+        );
+    }
     let cover = images::load(&args.cover)?;
     let mut secrets = Vec::with_capacity(count);
     for path in &args.secrets {
@@ -63,9 +78,15 @@ pub fn run(args: HideArgs) -> Result<()> {
         );
     }
     let refinement = args.refine.refinement()?;
+    report::note_if_large(&cover, refinement.map(|r| r.steps));
     let container = model.hide(&cover, secrets, key.as_ref(), refinement.as_ref())?;
     // Measure what was written: a JPEG container is not the one the model made.
-    let written = images::save_container(&args.out, container, args.jpeg_quality)?;
+    let written = output::save_container(
+        &args.out,
+        container,
+        args.jpeg_quality.unwrap_or(DEFAULT_JPEG_QUALITY),
+        Existing::from_force(args.options.force),
+    )?;
 
     let (p, s) = (psnr(&cover, &written), ssim(&cover, &written));
     if args.options.json {
@@ -78,11 +99,12 @@ pub fn run(args: HideArgs) -> Result<()> {
         println!("{report}");
     } else {
         eprintln!(
-            "hid {count} secret(s) in {} ({}x{}) with model {}: container PSNR {p:.2} dB, SSIM {s:.4}",
+            "hid {count} secret(s) in {} ({}x{}) with model {}: container PSNR {}, SSIM {s:.4}",
             args.out.display(),
             cover.width(),
             cover.height(),
-            model.name
+            model.name,
+            report::decibels(p)
         );
     }
     Ok(())

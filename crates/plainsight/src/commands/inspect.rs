@@ -8,6 +8,7 @@ use clap::Args;
 use super::model_args::ModelArgs;
 use crate::images;
 use crate::inspection::{inspect, Request};
+use crate::output::{self, Existing};
 
 /// Show what is hidden where: residual, spectrum, revealed secrets, sensitivity, features
 ///
@@ -56,7 +57,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
     let mut inputs = vec![&args.stego];
     inputs.extend(args.cover.iter());
     inputs.extend(args.secrets.iter());
-    images::check_output(&args.out, &inputs, args.options.force)?;
+    output::check_output(&args.out, &inputs, args.options.force)?;
     let container = images::load(&args.stego)?;
     let cover = args.cover.as_deref().map(images::load).transpose()?;
     let secrets = args
@@ -77,7 +78,11 @@ pub fn run(args: InspectArgs) -> Result<()> {
             key: key.as_ref(),
         },
     )?;
-    images::save_png(&args.out, &inspection.figure)?;
+    output::save_png(
+        &args.out,
+        &inspection.figure,
+        Existing::from_force(args.options.force),
+    )?;
     if args.options.json {
         println!("{}", serde_json::to_string_pretty(&inspection.report)?);
     } else {

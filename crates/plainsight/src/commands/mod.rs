@@ -5,6 +5,8 @@ pub mod eval;
 pub mod hide;
 pub mod inspect;
 mod model_args;
+mod ranges;
+mod report;
 pub mod reveal;
 pub mod serve;
 pub mod train;

@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::model_args::ModelArgs;
 use crate::images;
+use crate::output::{self, Existing};
 
 /// Reveal the secret photos hidden in a container
 ///
@@ -31,14 +32,14 @@ pub fn run(args: RevealArgs) -> Result<()> {
         if args.outs[..i].contains(out) {
             bail!("{} is given twice as --out", out.display());
         }
-        images::check_output(out, &[&args.stego], args.options.force)?;
+        output::check_output(out, &[&args.stego], args.options.force)?;
     }
     let container = images::load(&args.stego)?;
     let key = args.options.key()?;
     let model = args.options.load(count)?;
     let revealed = model.reveal(&container, count, key.as_ref())?;
     for (out, image) in args.outs.iter().zip(&revealed) {
-        images::save_png(out, image)?;
+        output::save_png(out, image, Existing::from_force(args.options.force))?;
     }
     if args.options.json {
         let report = serde_json::json!({

@@ -14,6 +14,7 @@ use plainsight_core::train::{
 };
 use plainsight_core::StegoConfig;
 
+use super::ranges;
 use crate::images;
 use files::{read_checkpoint, FileObserver};
 
@@ -34,12 +35,12 @@ pub struct TrainArgs {
     /// Output folder: config.json, model.mpk, logs, loss curve, checkpoint/
     #[arg(long)]
     out: PathBuf,
-    #[arg(long, default_value_t = TrainOptions::default().steps)]
+    #[arg(long, default_value_t = TrainOptions::default().steps, value_parser = ranges::steps)]
     steps: usize,
-    #[arg(long, default_value_t = TrainOptions::default().batch)]
+    #[arg(long, default_value_t = TrainOptions::default().batch, value_parser = ranges::batch)]
     batch: usize,
     /// Side of the random square training crops
-    #[arg(long, default_value_t = TrainOptions::default().crop)]
+    #[arg(long, default_value_t = TrainOptions::default().crop, value_parser = ranges::crop_side)]
     crop: usize,
     /// Weight of the reveal error in the loss [default: 0.75 (`DEFAULT_BETA`), or the
     /// --init model's or resumed checkpoint's]
@@ -55,24 +56,24 @@ pub struct TrainArgs {
     arch: Option<ArchChoice>,
     /// Hidden width of the default architecture [default: 128, or the --init model's or
     /// resumed checkpoint's]
-    #[arg(long)]
+    #[arg(long, value_parser = ranges::width)]
     channels: Option<usize>,
     /// Convolution layers in the hiding and each reveal network (default architecture)
     /// [default: 5, or the --init model's or resumed checkpoint's]
-    #[arg(long)]
+    #[arg(long, value_parser = ranges::depth)]
     depth: Option<usize>,
     /// Pixel-unshuffle factor of the default architecture [default: 4, or the --init
     /// model's or resumed checkpoint's]
-    #[arg(long)]
+    #[arg(long, value_parser = ranges::factor)]
     factor: Option<usize>,
     /// Width of each secret's prepared features (default architecture) [default: 64, or
     /// the --init model's or resumed checkpoint's]
-    #[arg(long)]
+    #[arg(long, value_parser = ranges::width)]
     prep_channels: Option<usize>,
     /// Secret directions per secret in the starting linear code [default: principal
     /// code 3/8 of 3·factor² for one secret, 1/(2·secrets) of it for more; robust
     /// code 64, whose gains balance --beta (0.2 suits it)]
-    #[arg(long)]
+    #[arg(long, value_parser = ranges::at_least_one)]
     code_dims: Option<usize>,
     /// Scale of the secret inside the cover in the starting principal code (the robust
     /// code sets one gain per slot itself)
@@ -113,16 +114,16 @@ pub struct TrainArgs {
     #[arg(long, value_name = "SECONDS")]
     time_limit: Option<f64>,
     /// Save a checkpoint every this many steps
-    #[arg(long, default_value_t = TrainOptions::default().checkpoint_every)]
+    #[arg(long, default_value_t = TrainOptions::default().checkpoint_every, value_parser = ranges::at_least_one)]
     checkpoint_every: usize,
     /// Validate every this many steps
-    #[arg(long, default_value_t = TrainOptions::default().validate_every)]
+    #[arg(long, default_value_t = TrainOptions::default().validate_every, value_parser = ranges::at_least_one)]
     validate_every: usize,
     /// Number of validation pairs
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, value_parser = ranges::at_least_one)]
     val_count: usize,
     /// Side of the validation centre crops
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = ranges::crop_side)]
     val_crop: usize,
     /// Continue from OUT/checkpoint: the model options come from it; training options
     /// (--lr, --steps, --attacks, ...) are taken as given, defaults where left out, and
@@ -193,8 +194,13 @@ pub fn run(args: TrainArgs) -> Result<()> {
         bail!("this plainsight was built without GPU support; rebuild with `--features cuda`");
     }
 
-    eprintln!("loading photos from {}", args.data.display());
-    let sampler = CropSampler::new(images::load_photos(&args.data)?, args.crop)?;
+    let photos = images::load_photos(&args.data)?;
+    eprintln!(
+        "loaded {} photos from {}",
+        photos.len(),
+        args.data.display()
+    );
+    let sampler = CropSampler::new(photos, args.crop)?;
     let validation = match &args.val {
         Some(dir) => validation_pairs(dir, &args, config.secrets)?,
         None => Vec::new(),

@@ -12,7 +12,7 @@ use plainsight_core::analysis::eval::EvalReport;
 use plainsight_core::train::{Checkpoint, StepLoss, TrainObserver, TrainOptions};
 use plainsight_core::StegoConfig;
 
-use crate::images;
+use crate::output::{self, Existing};
 use crate::plot;
 
 /// Reads the checkpoint `FileObserver` saved in `dir`.
@@ -117,7 +117,7 @@ fn drop_rows_after(path: &Path, step: usize) -> Result<()> {
             .chain(kept)
             .map(|line| format!("{line}\n"))
             .collect();
-        images::write_atomically(path, text.as_bytes())?;
+        output::write_file(path, text.as_bytes(), Existing::Replace)?;
     }
     Ok(())
 }
@@ -181,18 +181,34 @@ impl FileObserver {
         let dir = self.out.join("checkpoint");
         let config = c.config.to_json();
         let state = serde_json::json!({ "step": c.step, "options": c.options });
-        images::write_atomically(&dir.join("config.json"), config.as_bytes())?;
-        images::write_atomically(&dir.join("model.mpk"), &c.weights)?;
-        images::write_atomically(&dir.join("optimizer.mpk"), &c.optimizer)?;
+        output::write_file(
+            &dir.join("config.json"),
+            config.as_bytes(),
+            Existing::Replace,
+        )?;
+        output::write_file(&dir.join("model.mpk"), &c.weights, Existing::Replace)?;
+        output::write_file(&dir.join("optimizer.mpk"), &c.optimizer, Existing::Replace)?;
         // state.json last: it says which step the files above belong to.
-        images::write_atomically(&dir.join("state.json"), state.to_string().as_bytes())?;
+        output::write_file(
+            &dir.join("state.json"),
+            state.to_string().as_bytes(),
+            Existing::Replace,
+        )?;
         // The latest weights, ready for `--model OUT`, with 16-bit floats.
-        images::write_atomically(&self.out.join("config.json"), config.as_bytes())?;
-        images::write_atomically(&self.out.join("model.mpk"), &c.compact_weights)?;
+        output::write_file(
+            &self.out.join("config.json"),
+            config.as_bytes(),
+            Existing::Replace,
+        )?;
+        output::write_file(
+            &self.out.join("model.mpk"),
+            &c.compact_weights,
+            Existing::Replace,
+        )?;
         self.train_log.flush()?;
         self.val_log.flush()?;
         let curve = plot::loss_curve(&self.losses, 900, 420);
-        images::save_png(&self.out.join("loss.png"), &curve)?;
+        output::save_png(&self.out.join("loss.png"), &curve, Existing::Replace)?;
         Ok(())
     }
 }
