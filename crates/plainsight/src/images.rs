@@ -22,6 +22,15 @@ pub fn load(path: &Path) -> Result<RgbImage> {
     })
 }
 
+/// Whether the file at `path` starts as a JPEG does (its content, not its name).
+pub fn is_jpeg(path: &Path) -> bool {
+    use std::io::Read;
+    let mut start = [0u8; 3];
+    fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut start))
+        .is_ok_and(|_| start == [0xFF, 0xD8, 0xFF])
+}
+
 /// A JPEG file that stops before its end: decoders fill the missing part with grey
 /// and report success, so it is refused here instead.
 #[derive(Debug)]

@@ -84,6 +84,7 @@ fn setup(d: &Path) {
         )
         .unwrap();
     fs::write(d.join("cut.jpg"), &jpeg[..jpeg.len() / 2]).unwrap();
+    fs::write(d.join("photo.jpg"), &jpeg).unwrap();
     fs::write(d.join("bomb.png"), png_claiming(20_000)).unwrap();
     fs::write(d.join("text.png"), b"not an image at all").unwrap();
     fs::write(d.join("empty.png"), b"").unwrap();

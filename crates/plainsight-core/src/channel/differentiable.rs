@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 use rand::Rng;
 
 use crate::channel::attack::Attack;
-use crate::channel::jpeg_approx::jpeg_approx;
+use crate::channel::jpeg_approx::{jpeg_approx, Chroma};
 use crate::error::Result;
 use crate::pixels::{images_to_tensor, tensor_to_images, RgbImage};
 
@@ -29,8 +29,8 @@ pub enum Channel {
 /// Noise is added to the tensor, so gradients flow through it exactly. JPEG and
 /// resizing run for real on 8-bit images (the forward pass sees exactly what a
 /// user's file would go through); the backward pass takes JPEG's gradient from a
-/// differentiable model of it ([`jpeg_approx`]) and resizing's as the identity
-/// (straight-through).
+/// differentiable model of it ([`jpeg_approx`], 4:4:4 or 4:2:0) and the gradient
+/// of resizing and of the chat pipeline as the identity (straight-through).
 ///
 /// # Shapes
 /// `[batch, 3, H, W]` (already rounded to 8 bits) → the same
@@ -63,9 +63,13 @@ pub fn distort<B: Backend>(
             // The backward pass follows a differentiable model of the attack where
             // there is one (JPEG on whole 8×8 blocks), else the identity.
             let [_, _, height, width] = container.dims();
+            let whole = |block: usize| height % block == 0 && width % block == 0;
             let stand_in = match attack {
-                Attack::Jpeg(quality) if height % 8 == 0 && width % 8 == 0 => {
-                    jpeg_approx(container, quality)
+                Attack::Jpeg444(quality) if whole(Chroma::Full.block()) => {
+                    jpeg_approx(container, quality, Chroma::Full)
+                }
+                Attack::Jpeg420(quality) if whole(Chroma::Subsampled.block()) => {
+                    jpeg_approx(container, quality, Chroma::Subsampled)
                 }
                 _ => container,
             };

@@ -10,8 +10,9 @@
 //! encoder's output in the forward pass and this function's gradient in the backward
 //! pass.
 //!
-//! The model follows the `image` crate's encoder: full-range YCbCr, no chroma
-//! subsampling, the standard tables of JPEG Annex K scaled by quality as libjpeg does.
+//! The model follows libjpeg's encoders: full-range YCbCr, the standard tables of
+//! JPEG Annex K scaled by quality, and the chroma planes either at full resolution
+//! (4:4:4) or averaged over 2×2 pixels (4:2:0) ([`Chroma`]).
 
 use burn::prelude::*;
 
@@ -78,16 +79,38 @@ fn dct_matrix() -> Vec<f32> {
     matrix
 }
 
+/// How JPEG stores the two colour-difference planes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chroma {
+    /// At full resolution (4:4:4).
+    Full,
+    /// Averaged over 2×2 pixels (4:2:0, what most encoders write), and upsampled
+    /// again on decoding.
+    Subsampled,
+}
+
+impl Chroma {
+    /// Side of the pixel blocks a JPEG of this kind codes as units.
+    pub fn block(self) -> usize {
+        match self {
+            Chroma::Full => 8,
+            Chroma::Subsampled => 16,
+        }
+    }
+}
+
 /// The JPEG round trip at `quality` with soft rounding; differentiable everywhere.
 ///
 /// # Shapes
-/// `[batch, 3, H, W]` with values in 0–1 and H, W multiples of 8 → the same
-pub fn jpeg_approx<B: Backend>(image: Tensor<B, 4>, quality: u8) -> Tensor<B, 4> {
+/// `[batch, 3, H, W]` with values in 0–1 and H, W multiples of `chroma.block()`
+/// → the same
+pub fn jpeg_approx<B: Backend>(image: Tensor<B, 4>, quality: u8, chroma: Chroma) -> Tensor<B, 4> {
     let device = image.device();
     let [batch, channels, height, width] = image.dims();
+    let block = chroma.block();
     assert!(
-        channels == 3 && height % 8 == 0 && width % 8 == 0,
-        "jpeg_approx needs RGB with sides that are multiples of 8, got {:?}",
+        channels == 3 && height % block == 0 && width % block == 0,
+        "jpeg_approx needs RGB with sides that are multiples of {block}, got {:?}",
         image.dims()
     );
     let matrix = |m: &[[f32; 3]; 3]| {
@@ -96,10 +119,7 @@ pub fn jpeg_approx<B: Backend>(image: Tensor<B, 4>, quality: u8) -> Tensor<B, 4>
             .repeat_dim(0, batch)
     };
     let (to_ycc, to_rgb) = (matrix(&RGB_TO_YCC), matrix(&YCC_TO_RGB));
-    let dct = Tensor::<B, 1>::from_floats(dct_matrix().as_slice(), &device).reshape([64, 64]);
-    let [luma, chroma] = quant_tables(quality);
-    let steps = Tensor::<B, 1>::from_floats([luma, chroma, chroma].as_flattened(), &device)
-        .reshape([1, 3, 1, 64]);
+    let [luma, chroma_steps] = quant_tables(quality);
 
     // Colour transform on 0–255 values, level shift of Y.
     let pixels = image.mul_scalar(255.0).reshape([batch, 3, height * width]);
@@ -107,15 +127,71 @@ pub fn jpeg_approx<B: Backend>(image: Tensor<B, 4>, quality: u8) -> Tensor<B, 4>
     let shift = Tensor::<B, 1>::from_floats([128.0, 0.0, 0.0], &device).reshape([1, 3, 1, 1]);
     let ycc = ycc - shift.clone();
 
+    let ycc = match chroma {
+        Chroma::Full => {
+            let steps = [luma, chroma_steps, chroma_steps];
+            quantise_blocks(ycc, &steps)
+        }
+        Chroma::Subsampled => {
+            let y = ycc.clone().slice([0..batch, 0..1, 0..height, 0..width]);
+            let cbcr = ycc.slice([0..batch, 1..3, 0..height, 0..width]);
+            let (h, w) = (height / 2, width / 2);
+            // [batch, 2, H, W] → mean of each 2×2 → [batch, 2, H/2, W/2]
+            let small = cbcr
+                .reshape([batch, 2, h, 2, w, 2])
+                .mean_dim(5)
+                .mean_dim(3)
+                .reshape([batch, 2, h, w]);
+            let small = quantise_blocks(small, &[chroma_steps, chroma_steps]);
+            let cbcr = upsample_twice(upsample_twice(small, 3), 2);
+            Tensor::cat(vec![quantise_blocks(y, &[luma]), cbcr], 1)
+        }
+    };
+    let ycc = ycc + shift;
+    to_rgb
+        .matmul(ycc.reshape([batch, 3, height * width]))
+        .reshape([batch, 3, height, width])
+        .div_scalar(255.0)
+        .clamp(0.0, 1.0)
+}
+
+/// Doubles dimension `dim` (2: height, 3: width) as libjpeg's "fancy" upsampling
+/// does (and the `image` crate's decoder): each new sample is ¾ of its own value and
+/// ¼ of the neighbour on its side, edges repeated.
+fn upsample_twice<B: Backend>(planes: Tensor<B, 4>, dim: usize) -> Tensor<B, 4> {
+    let dims = planes.dims();
+    let n = dims[dim];
+    let part = |from: usize, to: usize| planes.clone().narrow(dim, from, to - from);
+    let previous = Tensor::cat(vec![part(0, 1), part(0, n - 1)], dim);
+    let next = Tensor::cat(vec![part(1, n), part(n - 1, n)], dim);
+    let even = planes.clone().mul_scalar(0.75) + previous.mul_scalar(0.25);
+    let odd = planes.mul_scalar(0.75) + next.mul_scalar(0.25);
+    let mut doubled = dims;
+    doubled[dim] *= 2;
+    Tensor::stack::<5>(vec![even, odd], dim + 1).reshape(doubled)
+}
+
+/// 8×8 block DCT of every plane, soft rounding to multiples of the plane's
+/// quantisation steps, inverse DCT.
+///
+/// # Shapes
+/// `[batch, planes, H, W]` with H, W multiples of 8, one table per plane → the same
+fn quantise_blocks<B: Backend>(planes: Tensor<B, 4>, steps: &[[f32; 64]]) -> Tensor<B, 4> {
+    let device = planes.device();
+    let [batch, count, height, width] = planes.dims();
+    let dct = Tensor::<B, 1>::from_floats(dct_matrix().as_slice(), &device).reshape([64, 64]);
+    let steps =
+        Tensor::<B, 1>::from_floats(steps.as_flattened(), &device).reshape([1, count, 1, 64]);
     // 8×8 blocks as rows of 64, DCT as one matrix product.
     let (rows, cols) = (height / 8, width / 8);
-    let blocks = ycc
-        .reshape([batch, 3, rows, 8, cols, 8])
+    let blocks = planes
+        .reshape([batch, count, rows, 8, cols, 8])
         .permute([0, 1, 2, 4, 3, 5])
-        .reshape([batch * 3 * rows * cols, 64]);
-    let coefficients = blocks
-        .matmul(dct.clone().transpose())
-        .reshape([batch, 3, rows * cols, 64]);
+        .reshape([batch * count * rows * cols, 64]);
+    let coefficients =
+        blocks
+            .matmul(dct.clone().transpose())
+            .reshape([batch, count, rows * cols, 64]);
 
     // Soft rounding of the quantised coefficients.
     let scaled = coefficients / steps.clone();
@@ -124,18 +200,12 @@ pub fn jpeg_approx<B: Backend>(image: Tensor<B, 4>, quality: u8) -> Tensor<B, 4>
     let cubed = fraction.clone() * fraction.clone() * fraction;
     let quantised = (rounded + cubed) * steps;
 
-    let blocks = quantised
-        .reshape([batch * 3 * rows * cols, 64])
+    quantised
+        .reshape([batch * count * rows * cols, 64])
         .matmul(dct)
-        .reshape([batch, 3, rows, cols, 8, 8])
+        .reshape([batch, count, rows, cols, 8, 8])
         .permute([0, 1, 2, 4, 3, 5])
-        .reshape([batch, 3, height, width]);
-    let ycc = blocks + shift;
-    to_rgb
-        .matmul(ycc.reshape([batch, 3, height * width]))
-        .reshape([batch, 3, height, width])
-        .div_scalar(255.0)
-        .clamp(0.0, 1.0)
+        .reshape([batch, count, height, width])
 }
 
 #[cfg(test)]
@@ -143,7 +213,7 @@ mod tests {
     use super::*;
     use crate::analysis::metrics::psnr;
     use crate::backend::CpuBackend;
-    use crate::channel::attack::jpeg;
+    use crate::channel::attack::{jpeg, jpeg_420};
     use crate::pixels::{images_to_tensor, tensor_to_images, RgbImage};
 
     fn photo_like(width: usize, height: usize) -> RgbImage {
@@ -170,18 +240,32 @@ mod tests {
     fn follows_the_real_encoder_closely() {
         let device = Default::default();
         let image = photo_like(64, 48);
-        for quality in [50u8, 75, 95] {
-            let real = jpeg(&image, quality).unwrap();
-            let input = images_to_tensor::<CpuBackend>(&[&image], &device);
-            let approx = tensor_to_images(jpeg_approx(input, quality)).remove(0);
-            let against_real = psnr(&approx, &real);
-            let real_loss = psnr(&image, &real);
-            // The stand-in must sit much closer to real JPEG than JPEG sits to the
-            // input (measured: 40–43 dB against 28–38 dB).
-            assert!(
-                against_real > 38.0 && against_real > real_loss + 4.0,
-                "quality {quality}: approx vs real {against_real:.2} dB, real vs input {real_loss:.2} dB"
-            );
+        for (chroma, encode) in [
+            (
+                Chroma::Full,
+                jpeg as fn(&RgbImage, u8) -> crate::Result<RgbImage>,
+            ),
+            (Chroma::Subsampled, jpeg_420),
+        ] {
+            for quality in [50u8, 75, 95] {
+                let real = encode(&image, quality).unwrap();
+                let input = images_to_tensor::<CpuBackend>(&[&image], &device);
+                let approx = tensor_to_images(jpeg_approx(input, quality, chroma)).remove(0);
+                let against_real = psnr(&approx, &real);
+                let real_loss = psnr(&image, &real);
+                // The stand-in must sit much closer to real JPEG than JPEG sits to the
+                // input. Measured here, 4:4:4: 40–43 dB against 28–38 dB; 4:2:0 on this
+                // image's sharp colour edges 29–30 against 24–27 dB (on a bsds500/val
+                // crop 40–46 against 29–46 dB: the edges are where chroma filters differ).
+                let (floor, margin) = match chroma {
+                    Chroma::Full => (38.0, 4.0),
+                    Chroma::Subsampled => (28.0, 3.0),
+                };
+                assert!(
+                    against_real > floor && against_real > real_loss + margin,
+                    "{chroma:?} quality {quality}: approx vs real {against_real:.2} dB, real vs input {real_loss:.2} dB"
+                );
+            }
         }
     }
 
@@ -204,7 +288,7 @@ mod tests {
         let probe = Tensor::<CpuTrainBackend, 1>::from_floats(probe.as_slice(), &device)
             .reshape([1, 3, 16, 16]);
         let through = |quality: u8| {
-            let output = jpeg_approx(input.clone(), quality);
+            let output = jpeg_approx(input.clone(), quality, Chroma::Full);
             let grads = (output * probe.clone()).sum().backward();
             let grad = input.grad(&grads).unwrap();
             (grad * probe.clone().inner())

@@ -50,9 +50,11 @@ pub struct EvalArgs {
     /// or missing key gives
     #[arg(long, requires = "key")]
     reveal_key: Option<String>,
-    /// Distort every container before reveal: `jpeg:Q` (real JPEG at quality Q, full
-    /// chroma), `jpeg420:Q` (chroma subsampled 2×2, as most encoders save), `noise:S` (Gaussian noise, S levels of 255) or `resize:F` (Lanczos down to F of
-    /// the size and back up)
+    /// Distort every container before reveal: `jpeg:Q` (JPEG at quality Q with 4:2:0
+    /// chroma, what phones, browsers and chat apps write), `jpeg444:Q` (full chroma),
+    /// `noise:S` (Gaussian, S levels of 255), `resize:F[:bilinear|bicubic|lanczos]`
+    /// (down to F of the size and back; Lanczos unless named) or `chat:F[:Q]`
+    /// (downscale to F, JPEG 4:2:0 at Q, default 80, upscale back, bicubic)
     #[arg(long, value_parser = parse_attack)]
     attack: Option<Attack>,
     /// How containers' values become bytes (as `hide --rounding`)

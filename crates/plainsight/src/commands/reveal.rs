@@ -37,6 +37,13 @@ pub fn run(args: RevealArgs) -> Result<()> {
     let container = images::load(&args.stego)?;
     let key = args.options.key()?;
     let model = args.options.load(count)?;
+    if model.fragile && images::is_jpeg(&args.stego) {
+        bail!(
+            "{} is a JPEG file, and model {} hides only in lossless files (PNG): what it hid did not survive; containers that must survive JPEG are made with --model robust (and revealed with it)",
+            args.stego.display(),
+            model.name
+        );
+    }
     let revealed = model.reveal(&container, count, key.as_ref())?;
     for (out, image) in args.outs.iter().zip(&revealed) {
         output::save_png(out, image, Existing::from_force(args.options.force))?;

@@ -88,8 +88,11 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = CodeChoice::Principal)]
     code: CodeChoice,
     /// Distortions between hiding and reveal, one drawn per step, for a robust model:
-    /// a comma-separated list of `none`, `jpeg:Q1-Q2`, `noise:S1-S2`, `resize:F1-F2`
-    /// (e.g. `none,jpeg:50-95,noise:0-3,resize:0.5-1`)
+    /// a comma-separated list of `none`, `jpeg:Q1-Q2` (4:2:0 chroma), `jpeg444:Q1-Q2`,
+    /// `noise:S1-S2`, `resize:F1-F2` (filter drawn per step; or `resize:F1-F2:bicubic`)
+    /// and `chat:F1-F2` (downscale, JPEG 4:2:0 q70-85, upscale), e.g.
+    /// `none,jpeg:50-95,noise:0-3,resize:0.5-1`. Before December 2026 `jpeg` meant
+    /// 4:4:4: write `jpeg444` to repeat an older run
     #[arg(long)]
     attacks: Option<String>,
     /// Weight of the residual's roughness (squared differences of neighbouring
