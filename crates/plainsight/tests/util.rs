@@ -114,7 +114,7 @@ pub fn serve(extra: &[&str]) -> Server {
     let address = line
         .trim()
         .strip_prefix("http://")
-        .and_then(|rest| rest.strip_suffix('/'))
+        .map(|rest| rest.trim_end_matches('/'))
         .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
         .to_string();
     Server {

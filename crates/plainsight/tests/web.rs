@@ -94,24 +94,37 @@ fn a_keyed_container_reveals_only_with_its_key() {
         &json!({ "cover": data_url(&cover), "secrets": [data_url(&secret)], "key": "swordfish" }),
     );
     assert_eq!(status, 200, "{hidden}");
-    let reveal = |key: &str| -> f64 {
-        let (status, reply) = http_json(
-            &server.address,
-            "POST",
-            "/api/reveal",
-            &json!({ "container": hidden["container"], "count": 1, "key": key }),
-        );
+    let reveal = |key: Option<&str>| -> f64 {
+        let mut request = json!({ "container": hidden["container"], "count": 1 });
+        if let Some(key) = key {
+            request["key"] = json!(key);
+        }
+        let (status, reply) = http_json(&server.address, "POST", "/api/reveal", &request);
         assert_eq!(status, 200, "{reply}");
         psnr(
             &secret,
             &from_data_url(reply["revealed"][0].as_str().unwrap()),
         )
     };
-    let right = reveal("swordfish");
+    let right = reveal(Some("swordfish"));
     assert!(right > 25.0, "right key: {right}");
-    for wrong in ["swordfist", ""] {
+    for wrong in [Some("swordfist"), None] {
         let quality = reveal(wrong);
         assert!(quality < 15.0, "key {wrong:?}: {quality}");
+    }
+    // An empty key is refused, as `--key ""` is: it would look like a key and be none.
+    let (container, cover) = (&hidden["container"], data_url(&cover));
+    for (path, body) in [
+        (
+            "/api/hide",
+            json!({ "cover": cover, "secrets": [data_url(&secret)], "key": "" }),
+        ),
+        ("/api/reveal", json!({ "container": container, "key": "" })),
+        ("/api/inspect", json!({ "container": container, "key": "" })),
+    ] {
+        let (status, reply) = http_json(&server.address, "POST", path, &body);
+        assert_eq!(status, 400, "{path}: {reply}");
+        assert_eq!(reply["error"], "the key is empty", "{path}");
     }
 }
 
@@ -307,4 +320,138 @@ fn hide_can_refine_the_container_within_a_step_limit() {
             .contains("at most 100 steps"),
         "{reply}"
     );
+}
+
+#[test]
+fn errors_stay_short_and_name_no_flags() {
+    let server = serve(&[]);
+    let address = &server.address;
+    let small = data_url(&photo_like(32, 32, 1));
+    // serde_json quotes the value it did not expect: not all of it comes back.
+    let long = "A".repeat(100_000);
+    let (status, reply) = http_json(
+        address,
+        "POST",
+        "/api/reveal",
+        &json!({ "container": small, "count": long }),
+    );
+    assert_eq!(status, 400, "{reply}");
+    let message = reply["error"].as_str().unwrap();
+    assert!(message.contains("invalid type"), "{message}");
+    assert!(message.len() < 400, "{} bytes: {message}", message.len());
+    let (status, reply) = http_json(
+        address,
+        "POST",
+        "/api/reveal",
+        &json!({ "container": small, long.clone(): 1 }),
+    );
+    assert_eq!(status, 400, "{reply}");
+    let message = reply["error"].as_str().unwrap();
+    assert!(message.contains("unknown field"), "{message}");
+    assert!(message.len() < 400, "{} bytes: {message}", message.len());
+    let (status, reply) = http(address, "GET", &format!("/{}", &long[..2000]), b"");
+    assert_eq!(status, 404);
+    let reply: serde_json::Value = serde_json::from_slice(&reply).unwrap();
+    assert!(reply["error"].as_str().unwrap().len() < 200, "{reply}");
+
+    // A point outside the container: the API's field, not the command line's flag.
+    let (status, reply) = http_json(
+        address,
+        "POST",
+        "/api/inspect",
+        &json!({ "container": small, "at": [40, 3] }),
+    );
+    assert_eq!(status, 400, "{reply}");
+    let message = reply["error"].as_str().unwrap();
+    assert!(message.starts_with("at: "), "{message}");
+    assert!(message.contains("outside the 32x32 container"), "{message}");
+    assert!(!message.contains("--"), "{message}");
+}
+
+#[test]
+fn garbage_gets_a_json_400_and_the_url_has_no_trailing_slash() {
+    use std::io::{Read, Write};
+    let server = serve(&[]);
+    let mut stream = std::net::TcpStream::connect(&server.address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(b"HELLO THERE, SERVER\r\n\r\n").unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+    let body = reply.split("\r\n\r\n").nth(1).unwrap();
+    let body: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert!(body["error"]
+        .as_str()
+        .unwrap()
+        .contains("not an HTTP request"));
+    // util::serve read the URL; it ended in the port.
+    assert!(server
+        .address
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse::<u16>()
+        .is_ok());
+}
+
+#[test]
+fn serve_refuses_limits_out_of_range_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, needle) in [
+        (&["--workers", "0"][..], "--workers must be 1 to 64"),
+        (&["--workers", "100000"], "--workers must be 1 to 64"),
+        (
+            &["--max-request-mb", "0"],
+            "--max-request-mb must be 1 to 4096",
+        ),
+        (
+            &["--max-request-mb", "5000"],
+            "--max-request-mb must be 1 to 4096",
+        ),
+        (
+            &["--max-megapixels", "0"],
+            "--max-megapixels must be above 0",
+        ),
+        (&["--max-megapixels", "250"], "at most 200"),
+        (
+            &["--max-megapixels", "NaN"],
+            "--max-megapixels must be above 0",
+        ),
+        (&["--read-timeout", "0"], "--read-timeout must be 1 to 3600"),
+    ] {
+        let mut all = vec!["serve", "--port", "0"];
+        all.extend(args);
+        let output = util::plainsight(&all, dir.path());
+        util::assert_user_error(&output, needle);
+        assert!(util::stdout(&output).is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn a_model_that_panics_costs_one_request_not_the_server() {
+    let server = serve(&[]);
+    // A 1-pixel-wide cover with two secrets (the three-secret model): when this was
+    // written, burn panicked in a reshape on it. Whether or not it still does, the
+    // answer is JSON and the server goes on.
+    let thin = data_url(&photo_like(1, 300, 1));
+    let (status, reply) = http_json(
+        &server.address,
+        "POST",
+        "/api/hide",
+        &json!({ "cover": thin, "secrets": [thin, thin] }),
+    );
+    assert!(status == 200 || status == 500, "{status}: {reply}");
+    if status == 500 {
+        assert_eq!(reply["error"], "internal error while running the model");
+    }
+    let small = data_url(&photo_like(32, 32, 1));
+    let (status, reply) = http_json(
+        &server.address,
+        "POST",
+        "/api/hide",
+        &json!({ "cover": small, "secrets": [small] }),
+    );
+    assert_eq!(status, 200, "{reply}");
 }

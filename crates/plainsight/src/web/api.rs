@@ -1,5 +1,13 @@
-//! `POST /api/hide` and `POST /api/reveal`: JSON in, JSON out, images as
-//! base64 PNG (requests may also send JPEG or TIFF, bare or as data URLs).
+//! `POST /api/hide`, `/api/reveal` and `/api/inspect`: JSON in, JSON out,
+//! images as base64 PNG (requests may also send JPEG or TIFF, bare or as data
+//! URLs).
+//!
+//! Each runs on a model worker (a blocking thread) with the request's whole body.
+//! The images' base64 text is borrowed from the body, decoded one image at a
+//! time, and the body is freed before the model runs (see `admission` for the
+//! memory this bounds).
+
+use std::borrow::Cow;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -7,9 +15,10 @@ use plainsight_core::analysis::metrics::{psnr, ssim};
 use plainsight_core::hiding::keys::Key;
 use plainsight_core::hiding::refine::Refinement;
 use plainsight_core::RgbImage;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
+use super::admission::Body;
 use super::Limits;
 use crate::images;
 use crate::inspection;
@@ -86,7 +95,7 @@ impl ApiError {
         }
     }
 
-    fn internal(error: impl std::fmt::Display) -> Self {
+    pub fn internal(error: impl std::fmt::Display) -> Self {
         ApiError {
             status: 500,
             message: format!("{error:#}"),
@@ -94,12 +103,48 @@ impl ApiError {
     }
 }
 
+/// A string field, borrowed from the body when it has no escapes (base64 never
+/// needs any), so a 100 MB image is not copied to be parsed.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(text)))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E>(self, text: String) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(text)))
+            }
+        }
+        deserializer.deserialize_str(Visitor(std::marker::PhantomData))
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct HideRequest {
-    cover: String,
-    secrets: Vec<String>,
-    key: Option<String>,
+struct HideRequest<'a> {
+    #[serde(borrow)]
+    cover: Text<'a>,
+    #[serde(borrow)]
+    secrets: Vec<Text<'a>>,
+    #[serde(borrow)]
+    key: Option<Text<'a>>,
     /// Refinement steps (`hide --refine`); 0 or absent: none.
     #[serde(default)]
     refine: usize,
@@ -111,135 +156,323 @@ const MAX_REFINE_STEPS: usize = 100;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RevealRequest {
-    container: String,
+struct RevealRequest<'a> {
+    #[serde(borrow)]
+    container: Text<'a>,
     #[serde(default = "one")]
     count: usize,
-    key: Option<String>,
+    #[serde(borrow)]
+    key: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct InspectRequest {
-    container: String,
-    cover: Option<String>,
-    #[serde(default)]
-    secrets: Vec<String>,
+struct InspectRequest<'a> {
+    #[serde(borrow)]
+    container: Text<'a>,
+    #[serde(borrow)]
+    cover: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    secrets: Vec<Text<'a>>,
     count: Option<usize>,
     at: Option<(usize, usize)>,
-    key: Option<String>,
+    #[serde(borrow)]
+    key: Option<Text<'a>>,
 }
 
 fn one() -> usize {
     1
 }
 
+/// A request whose pictures are decoded (and its body freed), waiting for the
+/// model: what its model work will cost, and that work.
+pub struct Prepared {
+    /// Estimated peak memory of the model work, in MB ([`estimate_mb`]).
+    pub memory_mb: usize,
+    work: Box<ModelWork>,
+}
+
+/// A job's model work, run on a worker with the shared models.
+type ModelWork = dyn FnOnce(&Models) -> Result<Value, ApiError> + Send;
+
+impl Prepared {
+    fn new(
+        memory_mb: usize,
+        work: impl FnOnce(&Models) -> Result<Value, ApiError> + Send + 'static,
+    ) -> Self {
+        Prepared {
+            memory_mb,
+            work: Box::new(work),
+        }
+    }
+
+    /// Runs the model work: JSON out.
+    pub fn run(self, models: &Models) -> Result<Value, ApiError> {
+        (self.work)(models)
+    }
+}
+
+/// What a job's model work is, for [`estimate_mb`].
+#[derive(Debug, Clone, Copy)]
+enum Work {
+    Hide { secrets: usize, refine: bool },
+    Reveal { count: usize },
+    Inspect { images: usize },
+}
+
+/// The memory a job's model work needs at its peak, in MB, on top of what the
+/// server holds anyway; measured with the shipped models on the CPU backend
+/// (`VmHWM` of a server running one job at a time, 0.26, 1 and 2.25 MP pictures)
+/// and rounded up by 10–40 %.
+///
+/// Core runs the networks over tiles of `DEFAULT_TILE` pixels plus a margin, so
+/// their activations (the bulk) grow with one tile's window, not the picture;
+/// the pictures themselves (inputs, outputs, PNG and base64 text) grow with it.
+/// Hiding costs about 200 bytes per window pixel, refining (gradients through the
+/// reveal network) about 650, revealing about 130. A key adds Argon2's 64 MiB.
+fn estimate_mb(model: &LoadedModel, work: Work, width: usize, height: usize, keyed: bool) -> usize {
+    let arch = &model.stego.config().architecture;
+    let multiple = arch.size_multiple();
+    let margin = arch.receptive_radius().div_ceil(multiple) * multiple;
+    let side = plainsight_core::stego::DEFAULT_TILE.div_ceil(multiple) * multiple + 2 * margin;
+    let window = (width.min(side) * height.min(side)) as f64;
+    let pixels = (width * height) as f64;
+    // (fixed MB, bytes per window pixel, bytes per picture pixel)
+    let (fixed, per_window, per_pixel) = match work {
+        Work::Hide {
+            secrets,
+            refine: false,
+        } => (40.0, 215.0, 15.0 * secrets as f64),
+        Work::Hide {
+            secrets,
+            refine: true,
+        } => (48.0, 680.0, 15.0 * secrets as f64),
+        Work::Reveal { count } => (24.0, 140.0, 4.0 * count as f64),
+        Work::Inspect { images } => (24.0, 100.0, 60.0 + 12.0 * images as f64),
+    };
+    let key = if keyed { 64.0 } else { 0.0 };
+    let bytes = per_window * window + per_pixel * pixels;
+    (fixed + key + bytes / 1e6).ceil() as usize
+}
+
 /// Hides the secrets in the cover: returns the container, the difference ×10
 /// and the container's PSNR/SSIM against the cover.
-pub fn hide(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, ApiError> {
-    let request: HideRequest = parse(body)?;
-    let model = models.for_count(request.secrets.len())?;
-    let cover = image_field("cover", &request.cover, limits)?;
-    let secrets = secret_fields(&request.secrets, limits)?;
-    let key = key_field(request.key.as_deref())?;
-    if request.refine > MAX_REFINE_STEPS {
-        return Err(ApiError::bad(format!(
-            "refine: at most {MAX_REFINE_STEPS} steps, got {}",
-            request.refine
-        )));
-    }
-    let refinement = (request.refine > 0).then(|| Refinement {
-        steps: request.refine,
-        ..Refinement::default()
-    });
-    let container = model
-        .hide(&cover, secrets, key.as_ref(), refinement.as_ref())
-        .map_err(ApiError::internal)?;
-    let difference = plot::amplified_difference(&cover, &container, 10.0);
-    Ok(json!({
-        "model": model.name,
-        "refine": request.refine,
-        "width": cover.width(),
-        "height": cover.height(),
-        "container": data_url(&container)?,
-        "difference": data_url(&difference)?,
-        "container_psnr": psnr(&cover, &container),
-        "container_ssim": ssim(&cover, &container),
+pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, ApiError> {
+    let (model, cover, secrets, key, refine) = {
+        let request: HideRequest = parse(body.bytes())?;
+        let model = models.for_count(request.secrets.len())?;
+        if request.refine > MAX_REFINE_STEPS {
+            return Err(ApiError::bad(format!(
+                "refine: at most {MAX_REFINE_STEPS} steps, got {}",
+                request.refine
+            )));
+        }
+        let key = passphrase(request.key.as_deref())?;
+        let cover = image_field("cover", &request.cover, limits)?;
+        let secrets = secret_fields(&request.secrets, limits)?;
+        (model, cover, secrets, key, request.refine)
+    };
+    // The pictures are decoded: the body (and its share of the budget) can go.
+    drop(body);
+    let work = Work::Hide {
+        secrets: secrets.len(),
+        refine: refine > 0,
+    };
+    let memory_mb = estimate_mb(model, work, cover.width(), cover.height(), key.is_some());
+    let count = secrets.len();
+    Ok(Prepared::new(memory_mb, move |models| {
+        let model = models.for_count(count)?;
+        let key = derive(key)?;
+        let refinement = (refine > 0).then(|| Refinement {
+            steps: refine,
+            ..Refinement::default()
+        });
+        let container = model
+            .hide(&cover, secrets, key.as_ref(), refinement.as_ref())
+            .map_err(ApiError::internal)?;
+        let difference = plot::amplified_difference(&cover, &container, 10.0);
+        Ok(json!({
+            "model": model.name,
+            "refine": refine,
+            "width": cover.width(),
+            "height": cover.height(),
+            "container": data_url(&container)?,
+            "difference": data_url(&difference)?,
+            "container_psnr": psnr(&cover, &container),
+            "container_ssim": ssim(&cover, &container),
+        }))
     }))
 }
 
 /// Reveals `count` pictures from the container.
-pub fn reveal(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, ApiError> {
-    let request: RevealRequest = parse(body)?;
-    let model = models.for_count(request.count)?;
-    let container = image_field("container", &request.container, limits)?;
-    let key = key_field(request.key.as_deref())?;
-    let revealed = model
-        .reveal(&container, request.count, key.as_ref())
-        .map_err(ApiError::internal)?;
-    let revealed = revealed
-        .iter()
-        .map(data_url)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(json!({
-        "model": model.name,
-        "width": container.width(),
-        "height": container.height(),
-        "revealed": revealed,
+pub fn reveal(models: &Models, limits: Limits, body: Body) -> Result<Prepared, ApiError> {
+    let (model, container, count, key) = {
+        let request: RevealRequest = parse(body.bytes())?;
+        let model = models.for_count(request.count)?;
+        let key = passphrase(request.key.as_deref())?;
+        let container = image_field("container", &request.container, limits)?;
+        (model, container, request.count, key)
+    };
+    drop(body);
+    let work = Work::Reveal { count };
+    let memory_mb = estimate_mb(
+        model,
+        work,
+        container.width(),
+        container.height(),
+        key.is_some(),
+    );
+    Ok(Prepared::new(memory_mb, move |models| {
+        let model = models.for_count(count)?;
+        let key = derive(key)?;
+        let revealed = model
+            .reveal(&container, count, key.as_ref())
+            .map_err(ApiError::internal)?;
+        let revealed = revealed
+            .iter()
+            .map(data_url)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(json!({
+            "model": model.name,
+            "width": container.width(),
+            "height": container.height(),
+            "revealed": revealed,
+        }))
     }))
 }
 
 /// The "look inside" figure and its numbers (as `plainsight inspect --json`).
-pub fn inspect(models: &Models, limits: Limits, body: &[u8]) -> Result<Value, ApiError> {
-    let request: InspectRequest = parse(body)?;
-    let count = request.count.unwrap_or(request.secrets.len().max(1));
-    if request.secrets.len() > count {
-        return Err(ApiError::bad(format!(
-            "{} secrets given but only {count} to reveal",
-            request.secrets.len()
-        )));
-    }
-    let model = models.for_count(count)?;
-    let container = image_field("container", &request.container, limits)?;
-    let cover = request
-        .cover
-        .as_deref()
-        .map(|c| image_field("cover", c, limits))
-        .transpose()?;
-    let secrets = secret_fields(&request.secrets, limits)?;
-    let key = key_field(request.key.as_deref())?;
-    let inspection = inspection::inspect(
+pub fn inspect(models: &Models, limits: Limits, body: Body) -> Result<Prepared, ApiError> {
+    let (model, container, cover, secrets, count, at, key) = {
+        let request: InspectRequest = parse(body.bytes())?;
+        let count = request.count.unwrap_or(request.secrets.len().max(1));
+        if request.secrets.len() > count {
+            return Err(ApiError::bad(format!(
+                "{} secrets given but only {count} to reveal",
+                request.secrets.len()
+            )));
+        }
+        let model = models.for_count(count)?;
+        let key = passphrase(request.key.as_deref())?;
+        let container = image_field("container", &request.container, limits)?;
+        if let Some((x, y)) = request.at {
+            let (width, height) = (container.width(), container.height());
+            if x >= width || y >= height {
+                return Err(ApiError::bad(format!(
+                    "at: the point {x},{y} is outside the {width}x{height} container"
+                )));
+            }
+        }
+        let cover = request
+            .cover
+            .as_deref()
+            .map(|c| image_field("cover", c, limits))
+            .transpose()?;
+        let secrets = secret_fields(&request.secrets, limits)?;
+        (model, container, cover, secrets, count, request.at, key)
+    };
+    drop(body);
+    let work = Work::Inspect {
+        images: 1 + usize::from(cover.is_some()) + secrets.len(),
+    };
+    let memory_mb = estimate_mb(
         model,
-        inspection::Request {
-            container: &container,
-            cover: cover.as_ref(),
-            secrets,
-            count,
-            at: request.at,
-            key: key.as_ref(),
-        },
-    )
-    // What fails here is the request's fault: sizes that differ, a point outside.
-    .map_err(|e| ApiError::bad(format!("{e:#}")))?;
-    Ok(json!({
-        "figure": data_url(&inspection.figure)?,
-        "report": inspection.report,
+        work,
+        container.width(),
+        container.height(),
+        key.is_some(),
+    );
+    Ok(Prepared::new(memory_mb, move |models| {
+        let model = models.for_count(count)?;
+        let key = derive(key)?;
+        let inspection = inspection::inspect(
+            model,
+            inspection::Request {
+                container: &container,
+                cover: cover.as_ref(),
+                secrets,
+                count,
+                at,
+                key: key.as_ref(),
+            },
+        )
+        // What fails here is the request's fault: sizes that differ, a point outside.
+        .map_err(|e| ApiError::bad(format!("{e:#}")))?;
+        Ok(json!({
+            "figure": data_url(&inspection.figure)?,
+            "report": inspection.report,
+        }))
     }))
 }
 
-/// The key from a request's passphrase; absent or empty means no key.
-fn key_field(passphrase: Option<&str>) -> Result<Option<Key>, ApiError> {
-    match passphrase {
-        None | Some("") => Ok(None),
-        Some(text) => Key::derive(text.as_bytes())
-            .map(Some)
-            .map_err(ApiError::internal),
+/// A request's passphrase; absent means no key, and an empty one is refused (as
+/// `--key ""` is), since it would look like a key and be none.
+fn passphrase(text: Option<&str>) -> Result<Option<String>, ApiError> {
+    match text {
+        None => Ok(None),
+        Some("") => Err(ApiError::bad("the key is empty")),
+        Some(text) => Ok(Some(text.to_owned())),
     }
 }
 
+/// The key from a passphrase: Argon2 (64 MiB), so it runs as model work.
+fn derive(passphrase: Option<String>) -> Result<Option<Key>, ApiError> {
+    passphrase
+        .map(|text| Key::derive(text.as_bytes()).map_err(ApiError::internal))
+        .transpose()
+}
+
 fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad(format!("the request is not the JSON this API expects: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        // serde_json quotes what it did not expect, which may be a whole image.
+        let reason = shorten_quotes(&e.to_string());
+        ApiError::bad(format!(
+            "the request is not the JSON this API expects: {}",
+            shorten(&reason, 3 * QUOTE_LIMIT)
+        ))
+    })
+}
+
+/// The most characters of a client's own text that an error message repeats.
+pub const QUOTE_LIMIT: usize = 80;
+
+/// `text`, cut to `limit` characters with an ellipsis.
+pub fn shorten(text: &str, limit: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(limit) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+    }
+}
+
+/// Cuts every `"quoted"` or `` `quoted` `` part of a message to [`QUOTE_LIMIT`].
+fn shorten_quotes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest.as_bytes()[open] as char;
+        out.push_str(&rest[..=open]);
+        let inside = &rest[open + 1..];
+        // serde writes strings as Rust does: a `"` inside one is escaped.
+        let mut escaped = false;
+        let close = inside.char_indices().find_map(|(i, c)| {
+            let closes = c == quote && !escaped;
+            escaped = quote == '"' && c == '\\' && !escaped;
+            closes.then_some(i)
+        });
+        match close {
+            Some(close) => {
+                out.push_str(&shorten(&inside[..close], QUOTE_LIMIT));
+                out.push(quote);
+                rest = &inside[close + 1..];
+            }
+            None => {
+                out.push_str(&shorten(inside, QUOTE_LIMIT));
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Decodes a base64 image (bare or a `data:` URL) within the pixel limit.
@@ -264,7 +497,7 @@ fn image_field(name: &str, text: &str, limits: Limits) -> Result<RgbImage, ApiEr
 }
 
 /// Every secret of a request, decoded ("secret 1", "secret 2"… in messages).
-fn secret_fields(texts: &[String], limits: Limits) -> Result<Vec<RgbImage>, ApiError> {
+fn secret_fields(texts: &[Text], limits: Limits) -> Result<Vec<RgbImage>, ApiError> {
     texts
         .iter()
         .enumerate()
