@@ -405,6 +405,9 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (&["serve", "--port", "99999"], "--port"),
     (&["serve", "--max-megapixels", "0"], "--max-megapixels"),
+    (&["serve", "--workers", "0"], "--workers"),
+    (&["serve", "--workers", "100000"], "--workers"),
+    (&["serve", "--max-request-mb", "0"], "--max-request-mb"),
     (&["nonsense"], "nonsense"),
 ];
 

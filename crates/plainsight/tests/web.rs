@@ -430,11 +430,11 @@ fn serve_refuses_limits_out_of_range_in_one_line() {
 }
 
 #[test]
-fn a_model_that_panics_costs_one_request_not_the_server() {
+fn a_cover_narrower_than_a_block_hides() {
     let server = serve(&[]);
-    // A 1-pixel-wide cover with two secrets (the three-secret model): when this was
-    // written, burn panicked in a reshape on it. Whether or not it still does, the
-    // answer is JSON and the server goes on.
+    // A 1-pixel-wide cover with two secrets (the three-secret model, 8-pixel
+    // blocks): burn panicked in a reshape on it until the core padded such slivers
+    // to whole blocks. (A panic in a job is answered 500: web/admission.rs tests it.)
     let thin = data_url(&photo_like(1, 300, 1));
     let (status, reply) = http_json(
         &server.address,
@@ -442,16 +442,9 @@ fn a_model_that_panics_costs_one_request_not_the_server() {
         "/api/hide",
         &json!({ "cover": thin, "secrets": [thin, thin] }),
     );
-    assert!(status == 200 || status == 500, "{status}: {reply}");
-    if status == 500 {
-        assert_eq!(reply["error"], "internal error while running the model");
-    }
-    let small = data_url(&photo_like(32, 32, 1));
-    let (status, reply) = http_json(
-        &server.address,
-        "POST",
-        "/api/hide",
-        &json!({ "cover": small, "secrets": [small] }),
-    );
     assert_eq!(status, 200, "{reply}");
+    assert_eq!(
+        (reply["width"].as_u64(), reply["height"].as_u64()),
+        (Some(1), Some(300))
+    );
 }

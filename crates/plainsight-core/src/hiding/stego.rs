@@ -187,8 +187,12 @@ impl<B: Backend> Stego<B> {
             return self.tiled_exact(inputs, run);
         }
         if core_w == 0 || core_h == 0 {
-            // Smaller than one block: edge padding is the only way to run at all.
-            let (padded_w, padded_h) = (width.max(multiple), height.max(multiple));
+            // Narrower than one block: edge padding (both sides to whole blocks) is the
+            // only way to run at all.
+            let (padded_w, padded_h) = (
+                width.next_multiple_of(multiple),
+                height.next_multiple_of(multiple),
+            );
             let padded: Vec<RgbImage> = inputs
                 .iter()
                 .map(|i| i.pad_edge(padded_w, padded_h))
@@ -314,6 +318,18 @@ mod tests {
         let device = Default::default();
         let config = StegoConfig::new(secrets).unwrap();
         Stego::new(config.clone(), config.init(&device), device)
+    }
+
+    #[test]
+    fn slivers_narrower_than_a_block_hide_and_reveal() {
+        // Factor 4: one side below a block, the other not a whole number of blocks.
+        let stego = untrained(1);
+        for (w, h) in [(1, 302), (302, 1), (3, 3), (2, 9)] {
+            let cover = textured(w, h, 1);
+            let container = stego.hide(&cover, &[textured(w, h, 2)]).unwrap();
+            assert_eq!((container.width(), container.height()), (w, h));
+            assert_eq!(stego.reveal(&container, 1).unwrap()[0].width(), w);
+        }
     }
 
     #[test]

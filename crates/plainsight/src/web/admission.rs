@@ -305,3 +305,23 @@ fn release_freed_memory() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn release_freed_memory() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_job_is_a_500_and_the_next_one_runs() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let panicked = blocking((), || -> u32 { panic!("a bug in a job") }).await;
+            let reply = panicked.err().expect("a panic is an error reply");
+            assert_eq!(reply.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            let fine = blocking((), || 7u32).await.ok().expect("runs");
+            assert_eq!(fine.1, 7);
+        });
+    }
+}

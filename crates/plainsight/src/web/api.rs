@@ -234,7 +234,8 @@ fn estimate_mb(model: &LoadedModel, work: Work, width: usize, height: usize, key
     let arch = &model.stego.config().architecture;
     let multiple = arch.size_multiple();
     let margin = arch.receptive_radius().div_ceil(multiple) * multiple;
-    let side = plainsight_core::stego::DEFAULT_TILE.div_ceil(multiple) * multiple + 2 * margin;
+    let side =
+        plainsight_core::hiding::stego::DEFAULT_TILE.div_ceil(multiple) * multiple + 2 * margin;
     let window = (width.min(side) * height.min(side)) as f64;
     let pixels = (width * height) as f64;
     // (fixed MB, bytes per window pixel, bytes per picture pixel)
@@ -485,14 +486,18 @@ fn image_field(name: &str, text: &str, limits: Limits) -> Result<RgbImage, ApiEr
         .decode(payload.trim())
         .map_err(|_| ApiError::bad(format!("{name}: not base64-encoded image data")))?;
     images::decode_limited(&bytes, limits.max_pixels).map_err(|e| {
-        let status = match e.downcast_ref::<images::TooLarge>() {
-            Some(_) => 413,
-            None => 400,
+        // Too large or cut short: the image is readable, it says why it is refused.
+        let (status, message) = if e.is::<images::TooLarge>() {
+            (413, format!("{name}: {e}"))
+        } else if e.is::<images::Truncated>() {
+            (400, format!("{name}: {e}"))
+        } else {
+            (
+                400,
+                format!("{name}: not a PNG, JPEG or TIFF image we can read ({e:#})"),
+            )
         };
-        ApiError {
-            status,
-            message: format!("{name}: not a PNG, JPEG or TIFF image we can read ({e:#})"),
-        }
+        ApiError { status, message }
     })
 }
 
