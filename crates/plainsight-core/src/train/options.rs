@@ -131,14 +131,9 @@ impl Default for TrainOptions {
 }
 
 impl TrainOptions {
-    /// Learning rate at `step`: a linear warm-up over the first 100 steps (so
-    /// Adam's first, poorly scaled updates do not wreck a linear-code start), then
-    /// cosine decay from `lr` to `lr / 10`.
-    pub fn lr_at(&self, step: usize) -> f64 {
-        self.lr_at_progress(step, step as f64 / self.steps.max(1) as f64)
-    }
-
-    /// The same schedule at `progress` (0–1) through the run.
+    /// Learning rate at `step`, `progress` (0–1) through the run: a linear warm-up
+    /// over the first 100 steps (so Adam's first, poorly scaled updates do not wreck
+    /// a linear-code start), then cosine decay from `lr` to `lr / 10`.
     pub fn lr_at_progress(&self, step: usize, progress: f64) -> f64 {
         let warmup = (self.steps / 10).clamp(1, 100);
         let ramp = ((step + 1) as f64 / warmup as f64).min(1.0);
