@@ -10,7 +10,7 @@
 //!    on the async threads, which never run model work and never wait for a body:
 //!    they answer within milliseconds whatever else is going on.
 //! 3. A model request (`POST /api/hide|reveal|inspect`) first has its whole body
-//!    read asynchronously ([`admission::read_body`]): under the size limit (413,
+//!    read asynchronously (`admission::read_body`): under the size limit (413,
 //!    checked against `Content-Length` before anything is read and again while
 //!    reading), within the read timeout (408), inside a memory budget shared by
 //!    all bodies. A slow client therefore holds only a cheap task, never a worker.
