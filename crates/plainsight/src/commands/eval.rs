@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 use plainsight_core::analysis::eval::{make_pairs, pair_members, run_pair_attacked, summarise};
-use plainsight_core::baselines::Lsb;
+use plainsight_core::baselines::{CodecEmbed, Lsb};
 use plainsight_core::channel::Attack;
 use plainsight_core::hiding::keys::Key;
 use plainsight_core::hiding::refine::Refined;
@@ -33,8 +33,9 @@ pub struct EvalArgs {
     /// Embedded model name or a folder from `plainsight train`
     #[arg(long)]
     model: Option<String>,
-    /// What hides: `net` (the model) or `lsb:K`, the classical baseline that puts
-    /// each secret's top K bits in the cover's low bits
+    /// What hides: `net` (the model), `lsb:K` (each secret's top K bits in the cover's
+    /// low bits) or `codec:K` (each secret compressed with WebP at the highest quality
+    /// that fits, its bytes in the cover's K lowest bits, shared by the secrets)
     #[arg(long, default_value = "net", value_parser = parse_method, conflicts_with = "model")]
     method: MethodChoice,
     /// Side of the centre crop taken from every photo
@@ -81,10 +82,19 @@ pub fn run(args: EvalArgs) -> Result<()> {
             model.stego = model.stego.with_rounding(args.rounding.to_core());
             Method::Net(Box::new(model))
         }
-        MethodChoice::Lsb(_) if args.rounding != RoundingChoice::Nearest => {
-            bail!("--rounding applies to network models; --method lsb writes its bytes directly")
+        MethodChoice::Lsb(_) | MethodChoice::Codec(_)
+            if args.rounding != RoundingChoice::Nearest =>
+        {
+            bail!("--rounding applies to network models; a baseline writes its bytes directly")
         }
-        MethodChoice::Lsb(bits) => Method::Lsb(Lsb::new(bits, args.secrets)?, bits),
+        MethodChoice::Lsb(bits) => Method::Baseline(
+            Box::new(Lsb::new(bits, args.secrets)?),
+            format!("lsb:{bits}"),
+        ),
+        MethodChoice::Codec(bits) => Method::Baseline(
+            Box::new(CodecEmbed::new(bits, args.secrets)?),
+            format!("codec:{bits}"),
+        ),
     };
     let (paths, photos): (Vec<_>, Vec<_>) =
         images::load_named_photos(&args.data)?.into_iter().unzip();
@@ -114,8 +124,8 @@ pub fn run(args: EvalArgs) -> Result<()> {
     }
     let refined = match (&method, args.refine.refinement()?) {
         (_, None) => None,
-        (Method::Lsb(..), Some(_)) => {
-            bail!("--refine applies to network models, not --method lsb")
+        (Method::Baseline(..), Some(_)) => {
+            bail!("--refine applies to network models, not to a baseline --method")
         }
         (Method::Net(model), Some(refinement)) => Some(Refined {
             refiner: model.differentiable()?,
@@ -179,6 +189,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
 pub enum MethodChoice {
     Net,
     Lsb(u32),
+    Codec(u32),
 }
 
 fn parse_attack(text: &str) -> std::result::Result<Attack, String> {
@@ -189,30 +200,37 @@ fn parse_method(text: &str) -> std::result::Result<MethodChoice, String> {
     if text == "net" {
         return Ok(MethodChoice::Net);
     }
-    text.strip_prefix("lsb:")
-        .and_then(|bits| bits.parse().ok())
-        .filter(|bits| (1..=8).contains(bits))
+    let bits = |prefix: &str, most: u32| {
+        text.strip_prefix(prefix)
+            .and_then(|bits| bits.parse().ok())
+            .filter(|bits| (1..=most).contains(bits))
+    };
+    bits("lsb:", 8)
         .map(MethodChoice::Lsb)
-        .ok_or_else(|| format!("expected `net` or `lsb:K` with K from 1 to 8, got `{text}`"))
+        .or_else(|| bits("codec:", 4).map(MethodChoice::Codec))
+        .ok_or_else(|| {
+            format!("expected `net`, `lsb:K` (K 1 to 8) or `codec:K` (K 1 to 4), got `{text}`")
+        })
 }
 
 enum Method {
     Net(Box<model::LoadedModel>),
-    Lsb(Lsb, u32),
+    /// A classical method and its name in reports.
+    Baseline(Box<dyn Hider>, String),
 }
 
 impl Method {
     fn hider(&self) -> &dyn Hider {
         match self {
             Method::Net(model) => &model.stego,
-            Method::Lsb(lsb, _) => lsb,
+            Method::Baseline(hider, _) => hider.as_ref(),
         }
     }
 
     fn name(&self) -> String {
         match self {
             Method::Net(model) => model.name.clone(),
-            Method::Lsb(_, bits) => format!("lsb:{bits}"),
+            Method::Baseline(_, name) => name.clone(),
         }
     }
 }
