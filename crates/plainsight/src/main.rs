@@ -14,12 +14,23 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use commands::report;
+
+/// What the exit status says, for scripts.
+const EXIT_CODES: &str = "\
+Exit status: 0 success; 1 internal error (a bug in plainsight); 2 bad input or usage
+(nothing is written); 3 the secrets cannot be revealed as asked (for example a JPEG
+container and a model that only survives lossless files).";
+
 #[derive(Debug, Parser)]
-#[command(name = "plainsight", version, about)]
-struct Cli {
+#[command(name = "plainsight", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
     /// CPU threads to use, 1 to 256 [default: all cores]
     #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: Option<u16>,
+    /// Print nothing on stderr but errors (results on stdout, such as --json, stay)
+    #[arg(long, short, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,6 +44,8 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     Train(commands::train::TrainArgs),
     Serve(commands::serve::ServeArgs),
+    Completions(commands::completions::CompletionsArgs),
+    Manpage(commands::completions::ManpageArgs),
 }
 
 /// A usage error in one line, like every other error: clap's message without its
@@ -104,6 +117,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    report::set_quiet(cli.quiet);
     let run = std::panic::catch_unwind(|| match cli.command {
         Command::Hide(args) => commands::hide::run(args),
         Command::Reveal(args) => commands::reveal::run(args),
@@ -112,12 +126,17 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::Train(args) => commands::train::run(args),
         Command::Serve(args) => commands::serve::run(args),
+        Command::Completions(args) => commands::completions::completions(args),
+        Command::Manpage(args) => commands::completions::manpage(args),
     });
     match run {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(error)) => {
             eprintln!("error: {}", message(&error));
-            ExitCode::from(2)
+            match error.is::<report::NotRevealable>() {
+                true => ExitCode::from(3),
+                false => ExitCode::from(2),
+            }
         }
         Err(_) => ExitCode::from(1),
     }

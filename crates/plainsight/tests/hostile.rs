@@ -448,6 +448,80 @@ fn hostile_inputs_get_one_line_and_change_nothing() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+#[test]
+fn a_secret_that_cannot_be_revealed_is_exit_status_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    let before = snapshot(d);
+    // A lossy container and a model that survives only lossless files.
+    for model in ["default-1", "default-3"] {
+        let out = plainsight(
+            &[
+                "reveal",
+                "--stego",
+                "photo.jpg",
+                "--out",
+                "r.png",
+                "--model",
+                model,
+            ],
+            d,
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("error: ") && err.contains("is a JPEG file"),
+            "{err}"
+        );
+    }
+    assert!(snapshot(d) == before, "nothing written");
+}
+
+#[test]
+fn completions_manual_and_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = plainsight(&["completions", shell], d);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let script = String::from_utf8_lossy(&out.stdout);
+        // Every shell's script names the subcommands and their flags.
+        assert!(
+            script.contains("plainsight") && script.contains("cover"),
+            "{shell}"
+        );
+    }
+    let out = plainsight(&["manpage"], d);
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && page.contains(".TH"), "{page}");
+    assert!(
+        page.contains("Exit status"),
+        "the exit codes are in the manual"
+    );
+    setup(d);
+    let loud = plainsight(
+        &[
+            "hide", "--cover", "c.png", "--secret", "s.png", "--out", "a.png",
+        ],
+        d,
+    );
+    assert!(loud.status.success() && stderr(&loud).contains("container PSNR"));
+    let quiet = plainsight(
+        &[
+            "-q", "hide", "--cover", "c.png", "--secret", "s.png", "--out", "b.png",
+        ],
+        d,
+    );
+    assert!(quiet.status.success(), "{}", stderr(&quiet));
+    assert_eq!(stderr(&quiet), "", "--quiet leaves stderr to errors");
+    assert_eq!(
+        fs::read(d.join("a.png")).unwrap(),
+        fs::read(d.join("b.png")).unwrap()
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn writes_are_not_redirected_and_nothing_is_left_behind() {

@@ -1,6 +1,6 @@
 //! `plainsight eval`: measures a model on photo pairs from a folder.
 
-mod report;
+mod table;
 
 use std::path::PathBuf;
 
@@ -15,6 +15,7 @@ use plainsight_core::{Hider, Pipeline};
 
 use super::model_args::{RefineArgs, RoundingChoice};
 use super::ranges;
+use super::report;
 use crate::images;
 use crate::model;
 
@@ -155,10 +156,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let mut results = Vec::with_capacity(pairs.len());
     for (i, pair) in pairs.iter().enumerate() {
         let result = run_pair_attacked(&pipeline, pair, args.attack)?;
-        eprint!("\revaluated {}/{}", i + 1, pairs.len());
+        report::progress(&format!("\revaluated {}/{}", i + 1, pairs.len()));
         results.push(result);
     }
-    eprintln!();
+    report::say("");
     let report = summarise(&results, args.secrets);
     if args.json {
         let mut json = serde_json::json!({
@@ -172,14 +173,14 @@ pub fn run(args: EvalArgs) -> Result<()> {
             json["pairs"] = named_members
                 .iter()
                 .zip(&results)
-                .map(|(names, r)| report::pair_json(names, r))
+                .map(|(names, r)| table::pair_json(names, r))
                 .collect();
         }
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        report::print_table(&method.name(), &args, &report);
+        table::print_table(&method.name(), &args, &report);
         if args.per_pair {
-            report::print_pairs(&named_members, &results);
+            table::print_pairs(&named_members, &results);
         }
     }
     Ok(())

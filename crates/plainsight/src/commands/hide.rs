@@ -98,14 +98,14 @@ pub fn run(args: HideArgs) -> Result<()> {
         });
         println!("{report}");
     } else {
-        eprintln!(
+        report::say(&format!(
             "hid {count} secret(s) in {} ({}x{}) with model {}: container PSNR {}, SSIM {s:.4}",
             args.out.display(),
             cover.width(),
             cover.height(),
             model.name,
             report::decibels(p)
-        );
+        ));
     }
     Ok(())
 }

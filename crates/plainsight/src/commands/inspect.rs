@@ -6,6 +6,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 
 use super::model_args::ModelArgs;
+use super::report;
 use crate::images;
 use crate::inspection::{inspect, Request};
 use crate::output::{self, Existing};
@@ -86,12 +87,12 @@ pub fn run(args: InspectArgs) -> Result<()> {
     if args.options.json {
         println!("{}", serde_json::to_string_pretty(&inspection.report)?);
     } else {
-        eprintln!(
+        report::say(&format!(
             "wrote {} ({}x{})",
             args.out.display(),
             inspection.figure.width(),
             inspection.figure.height()
-        );
+        ));
     }
     Ok(())
 }

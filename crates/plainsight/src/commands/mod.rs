@@ -1,12 +1,13 @@
 //! One file per subcommand.
 
+pub mod completions;
 pub mod demo;
 pub mod eval;
 pub mod hide;
 pub mod inspect;
 mod model_args;
 mod ranges;
-mod report;
+pub mod report;
 pub mod reveal;
 pub mod serve;
 pub mod train;

@@ -1,6 +1,42 @@
 //! Small pieces of what the commands print for people.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use plainsight_core::RgbImage;
+
+/// `--quiet`: no notes or summaries on stderr.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// A line for people on stderr (a summary, a note), unless `--quiet`.
+pub fn say(line: &str) {
+    if !QUIET.load(Ordering::Relaxed) {
+        eprintln!("{line}");
+    }
+}
+
+/// A progress line rewritten in place (`\r`), unless `--quiet`.
+pub fn progress(text: &str) {
+    if !QUIET.load(Ordering::Relaxed) {
+        eprint!("{text}");
+    }
+}
+
+/// The secrets cannot be revealed as asked (exit status 3): the container went
+/// through a channel the model does not survive.
+#[derive(Debug)]
+pub struct NotRevealable(pub String);
+
+impl std::fmt::Display for NotRevealable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotRevealable {}
 
 /// A PSNR for people: "identical" where the images are the same (PSNR is infinite
 /// there, and would print as `inf dB`).
@@ -27,12 +63,12 @@ pub fn note_if_large(cover: &RgbImage, refine_steps: Option<usize>) {
         return;
     }
     let passes = 1.0 + 2.0 * refine_steps.unwrap_or(0) as f64;
-    eprintln!(
+    say(&format!(
         "note: {}x{} is {megapixels:.0} megapixels; hiding takes about {:.0} s on two cores",
         cover.width(),
         cover.height(),
         SECONDS_PER_MEGAPIXEL * megapixels * passes
-    );
+    ));
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 
 use super::model_args::ModelArgs;
+use super::report;
 use crate::images;
 use crate::output::{self, Existing};
 
@@ -38,11 +39,12 @@ pub fn run(args: RevealArgs) -> Result<()> {
     let key = args.options.key()?;
     let model = args.options.load(count)?;
     if model.fragile && images::is_jpeg(&args.stego) {
-        bail!(
+        return Err(report::NotRevealable(format!(
             "{} is a JPEG file, and model {} hides only in lossless files (PNG): what it hid did not survive; containers that must survive JPEG are made with --model robust (and revealed with it)",
             args.stego.display(),
             model.name
-        );
+        ))
+        .into());
     }
     let revealed = model.reveal(&container, count, key.as_ref())?;
     for (out, image) in args.outs.iter().zip(&revealed) {
@@ -56,11 +58,11 @@ pub fn run(args: RevealArgs) -> Result<()> {
         println!("{report}");
     } else {
         let names: Vec<String> = args.outs.iter().map(|p| p.display().to_string()).collect();
-        eprintln!(
+        report::say(&format!(
             "revealed {count} secret(s) with model {} into {}",
             model.name,
             names.join(", ")
-        );
+        ));
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use clap::Args;
 
+use super::report;
 use crate::web::{self, Limits, Models, Options};
 
 /// Serve a local web page to hide and reveal pictures in a browser
@@ -88,12 +89,14 @@ pub fn run(args: ServeArgs) -> Result<()> {
         // stdout carries only the URL, so scripts can read it.
         println!("{url}");
         let _ = std::io::stdout().flush();
-        eprintln!("plainsight is serving its page at {url} (open it in a browser; Ctrl+C stops)");
+        report::say(&format!(
+            "plainsight is serving its page at {url} (open it in a browser; Ctrl+C stops)"
+        ));
         if !loopback {
-            eprintln!(
+            report::say(&format!(
                 "warning: listening on {}: other machines can reach this page",
                 args.host
-            );
+            ));
         }
     })
 }

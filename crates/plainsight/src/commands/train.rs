@@ -15,6 +15,7 @@ use plainsight_core::train::{
 use plainsight_core::StegoConfig;
 
 use super::ranges;
+use super::report;
 use crate::images;
 use files::{read_checkpoint, FileObserver};
 
@@ -186,7 +187,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let start = match (resumed, init) {
         (Some(checkpoint), _) => {
             for note in plan::changed_options(&checkpoint.options, &options) {
-                eprintln!("note: {note}");
+                report::say(&format!("note: {note}"));
             }
             Start::Resume(Box::new(checkpoint))
         }
@@ -198,11 +199,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
 
     let photos = images::load_photos(&args.data)?;
-    eprintln!(
+    report::say(&format!(
         "loaded {} photos from {}",
         photos.len(),
         args.data.display()
-    );
+    ));
     let sampler = CropSampler::new(photos, args.crop)?;
     let validation = match &args.val {
         Some(dir) => validation_pairs(dir, &args, config.secrets)?,
@@ -215,10 +216,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
         _ => 0,
     };
     let mut observer = FileObserver::new(&args.out, &options, start_step, args.resume)?;
-    eprintln!(
+    report::say(&format!(
         "training {} secret(s), {} steps of batch {} on {}x{} crops",
         config.secrets, args.steps, args.batch, args.crop, args.crop
-    );
+    ));
     let job = Job {
         config: &config,
         options: &options,
@@ -240,7 +241,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         Device::Cuda => train_cuda(&job, start, &mut observer)?,
     }
     observer.bar.finish();
-    eprintln!("done: weights in {}", args.out.display());
+    report::say(&format!("done: weights in {}", args.out.display()));
     Ok(())
 }
 
