@@ -15,20 +15,31 @@ pub const MAX_PIXELS: u64 = 100_000_000;
 /// Decodes any supported file; grey, alpha and 16-bit images are converted to 8-bit RGB
 /// (alpha is dropped: transparent pixels keep their colour).
 pub fn load(path: &Path) -> Result<RgbImage> {
-    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    decode(&bytes).map_err(|e| match e.is::<TooLarge>() || e.is::<Truncated>() {
+    decode_named(&read(path)?, path)
+}
+
+/// The bytes of the file at `path`, or of standard input for `-`.
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    if crate::output::is_stdio(path) {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .context("cannot read the image from standard input")?;
+        return Ok(bytes);
+    }
+    fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// [`decode`], the error naming the file the bytes came from.
+pub fn decode_named(bytes: &[u8], path: &Path) -> Result<RgbImage> {
+    decode(bytes).map_err(|e| match e.is::<TooLarge>() || e.is::<Truncated>() {
         true => e.context(path.display().to_string()),
         false => e.context(format!("{} is not a readable image", path.display())),
     })
 }
 
-/// Whether the file at `path` starts as a JPEG does (its content, not its name).
-pub fn is_jpeg(path: &Path) -> bool {
-    use std::io::Read;
-    let mut start = [0u8; 3];
-    fs::File::open(path)
-        .and_then(|mut file| file.read_exact(&mut start))
-        .is_ok_and(|_| start == [0xFF, 0xD8, 0xFF])
+/// Whether `bytes` start as a JPEG file does (its content, not its name).
+pub fn is_jpeg(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xD8, 0xFF])
 }
 
 /// A JPEG file that stops before its end: decoders fill the missing part with grey

@@ -32,9 +32,26 @@ impl Existing {
     }
 }
 
+/// `-`: standard input for an image read, standard output for one written (as PNG).
+pub fn is_stdio(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Fails if more than one of `paths` is `-` (standard input or output can carry
+/// one image).
+pub fn check_one_stdio(paths: &[&PathBuf], what: &str) -> Result<()> {
+    if paths.iter().filter(|p| is_stdio(p)).count() > 1 {
+        bail!("only one {what} can be `-` (standard input or output)");
+    }
+    Ok(())
+}
+
 /// Checks that `path` names a PNG we may write: a lossy format would destroy the
 /// hidden data, an input is never overwritten, and an existing file is kept unless `force`.
 pub fn check_output(path: &Path, inputs: &[&PathBuf], force: bool) -> Result<()> {
+    if is_stdio(path) {
+        return Ok(());
+    }
     check_not_an_input(path, inputs)?;
     if extension(path).as_deref() != Some("png") {
         bail!(
@@ -49,6 +66,9 @@ pub fn check_output(path: &Path, inputs: &[&PathBuf], force: bool) -> Result<()>
 /// `allow_jpeg` (a robust model's container, written lossily on request); inputs
 /// and existing files as in [`check_output`].
 pub fn check_target(path: &Path, inputs: &[&PathBuf], force: bool, allow_jpeg: bool) -> Result<()> {
+    if is_stdio(path) {
+        return Ok(());
+    }
     check_not_an_input(path, inputs)?;
     let ext = extension(path);
     match ext.as_deref() {
@@ -129,6 +149,13 @@ pub fn save_png(path: &Path, image: &RgbImage, existing: Existing) -> Result<()>
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.
 pub fn write_file(path: &Path, bytes: &[u8], existing: Existing) -> Result<()> {
+    if is_stdio(path) {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(bytes)
+            .and_then(|_| out.flush())
+            .context("cannot write to standard output");
+    }
     let folder = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
         Some(parent) => {
             std::fs::create_dir_all(parent)

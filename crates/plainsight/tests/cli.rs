@@ -785,3 +785,70 @@ fn refined_containers_reveal_better_with_the_plain_reveal_command() {
     assert!(stderr(&out).contains("give --refine"), "{}", stderr(&out));
     assert!(!d.join("x.png").exists());
 }
+
+#[test]
+fn images_travel_through_standard_input_and_output() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    save(&photo_like(64, 48, 1), &d.join("cover.png"));
+    save(&photo_like(64, 48, 2), &d.join("secret.png"));
+    let piped = |args: &[&str], input: &[u8]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_plainsight"))
+            .args(args)
+            .current_dir(d)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let cover = fs::read(d.join("cover.png")).unwrap();
+    let hidden = piped(
+        &[
+            "hide",
+            "--cover",
+            "-",
+            "--secret",
+            "secret.png",
+            "--out",
+            "-",
+        ],
+        &cover,
+    );
+    assert!(hidden.status.success(), "{}", stderr(&hidden));
+    // The same container as through files.
+    let out = hide(d, "cover.png", &["secret.png"], "file.png", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(hidden.stdout, fs::read(d.join("file.png")).unwrap());
+    let revealed = piped(&["reveal", "--stego", "-", "--out", "-"], &hidden.stdout);
+    assert!(revealed.status.success(), "{}", stderr(&revealed));
+    let back = image::load_from_memory(&revealed.stdout).unwrap().to_rgb8();
+    assert!(psnr(&back, &load(&d.join("secret.png"))) > 25.0);
+    // One stream carries one image, and not beside --json.
+    assert_user_error(
+        &piped(
+            &["hide", "--cover", "-", "--secret", "-", "--out", "o.png"],
+            &cover,
+        ),
+        "only one",
+    );
+    assert_user_error(
+        &piped(
+            &[
+                "hide",
+                "--cover",
+                "-",
+                "--secret",
+                "secret.png",
+                "--out",
+                "-",
+                "--json",
+            ],
+            &cover,
+        ),
+        "--json",
+    );
+}

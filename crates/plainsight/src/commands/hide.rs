@@ -52,6 +52,13 @@ pub fn run(args: HideArgs) -> Result<()> {
     let count = args.secrets.len();
     plainsight_core::check_secret_count("--secret", count)?;
     let inputs: Vec<&PathBuf> = std::iter::once(&args.cover).chain(&args.secrets).collect();
+    output::check_one_stdio(&inputs, "input")?;
+    if output::is_stdio(&args.out) && args.options.json {
+        bail!("--json and --out - would both write to standard output; choose one");
+    }
+    if output::is_stdio(&args.out) && args.allow_lossy {
+        bail!("--out - writes a PNG; name a .jpg file for a JPEG container");
+    }
     output::check_target(&args.out, &inputs, args.options.force, args.allow_lossy)?;
     let jpeg = matches!(
         images::extension(&args.out).as_deref(),

@@ -29,16 +29,22 @@ pub struct RevealArgs {
 pub fn run(args: RevealArgs) -> Result<()> {
     let count = args.outs.len();
     plainsight_core::check_secret_count("--out", count)?;
+    let outs: Vec<&PathBuf> = args.outs.iter().collect();
+    output::check_one_stdio(&outs, "--out")?;
+    if outs.iter().any(|o| output::is_stdio(o)) && args.options.json {
+        bail!("--json and --out - would both write to standard output; choose one");
+    }
     for (i, out) in args.outs.iter().enumerate() {
         if args.outs[..i].contains(out) {
             bail!("{} is given twice as --out", out.display());
         }
         output::check_output(out, &[&args.stego], args.options.force)?;
     }
-    let container = images::load(&args.stego)?;
+    let bytes = images::read(&args.stego)?;
+    let container = images::decode_named(&bytes, &args.stego)?;
     let key = args.options.key()?;
     let model = args.options.load(count)?;
-    if model.fragile && images::is_jpeg(&args.stego) {
+    if model.fragile && images::is_jpeg(&bytes) {
         return Err(report::NotRevealable(format!(
             "{} is a JPEG file, and model {} hides only in lossless files (PNG): what it hid did not survive; containers that must survive JPEG are made with --model robust (and revealed with it)",
             args.stego.display(),
