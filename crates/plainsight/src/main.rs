@@ -61,23 +61,6 @@ fn one_line(error: &clap::Error) -> String {
     format!("{} (see --help)", message.join(" "))
 }
 
-/// An error and its causes on one line. Library errors often repeat their cause in
-/// their own text (and some hold line breaks): each part is kept once.
-fn message(error: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in error.chain() {
-        let text = cause
-            .to_string()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        if !parts.iter().any(|part| part.contains(&text)) {
-            parts.push(text);
-        }
-    }
-    parts.join(": ")
-}
-
 fn main() -> ExitCode {
     // A panic is a bug, not something the user did: one line, no backtrace, exit 1.
     std::panic::set_hook(Box::new(|info| {
@@ -132,7 +115,7 @@ fn main() -> ExitCode {
     match run {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(error)) => {
-            eprintln!("error: {}", message(&error));
+            eprintln!("error: {}", report::one_line(&error));
             match error.is::<report::NotRevealable>() {
                 true => ExitCode::from(3),
                 false => ExitCode::from(2),

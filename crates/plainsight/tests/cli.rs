@@ -852,3 +852,66 @@ fn images_travel_through_standard_input_and_output() {
         "--json",
     );
 }
+
+#[test]
+fn folders_of_photos_go_on_past_a_bad_one_and_sum_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for folder in ["covers", "secrets"] {
+        fs::create_dir(d.join(folder)).unwrap();
+    }
+    for (i, name) in ["a", "b", "c"].iter().enumerate() {
+        save(
+            &photo_like(40, 32, i as u32),
+            &d.join(format!("covers/{name}.png")),
+        );
+        save(
+            &photo_like(40, 32, 10 + i as u32),
+            &d.join(format!("secrets/{name}.png")),
+        );
+    }
+    fs::write(d.join("covers/b.png"), b"not a picture").unwrap();
+    let hide = |extra: &[&str]| {
+        let mut args = vec![
+            "hide", "--cover", "covers", "--secret", "secrets", "--out", "stego",
+        ];
+        args.extend(extra);
+        plainsight(&args, d)
+    };
+    let out = hide(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let table = stdout(&out);
+    assert_eq!(table.matches("FAILED").count(), 1, "{table}");
+    assert!(
+        table.contains("b.png") && table.contains("not a readable image"),
+        "{table}"
+    );
+    assert!(
+        stderr(&out).contains("1 of 3 items failed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(d.join("stego/a.png").exists() && d.join("stego/c.png").exists());
+    assert!(!d.join("stego/b.png").exists());
+    // Nothing is overwritten without --force; the JSON summary says so per item.
+    let before = fs::read(d.join("stego/a.png")).unwrap();
+    let out = hide(&["--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 3);
+    assert!(
+        rows[0]["error"].as_str().unwrap().contains("--force"),
+        "{rows}"
+    );
+    assert_eq!(fs::read(d.join("stego/a.png")).unwrap(), before);
+    // Reveal the folder; a folder of another size is refused before any work.
+    let out = plainsight(&["reveal", "--stego", "stego", "--out", "back"], d);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        psnr(
+            &load(&d.join("back/a.png")),
+            &load(&d.join("secrets/a.png"))
+        ) > 25.0
+    );
+    fs::remove_file(d.join("secrets/c.png")).unwrap();
+    assert_user_error(&hide(&["--force"]), "same number");
+}

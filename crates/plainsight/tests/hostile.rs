@@ -153,7 +153,13 @@ const CASES: &[(&[&str], &str)] = &[
         &[
             "hide", "--cover", "folder", "--secret", "s.png", "--out", "o.png",
         ],
-        "cannot read",
+        "must be one too",
+    ),
+    (
+        &[
+            "reveal", "--stego", "c.png", "--out", "r.png", "--count", "2",
+        ],
+        "--count",
     ),
     (
         &["inspect", "--stego", "bomb.png", "--out", "f.png"],

@@ -1,5 +1,7 @@
 //! `plainsight hide`: hides one to three secret photos in a cover photo.
 
+mod folders;
+
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
@@ -18,10 +20,12 @@ use crate::output::{self, Existing};
 /// The container is an 8-bit RGB PNG the size of the cover.
 #[derive(Debug, Args)]
 pub struct HideArgs {
-    /// The cover photo the secrets hide in (PNG, JPEG or TIFF)
+    /// The cover photo the secrets hide in (PNG, JPEG or TIFF; `-`: standard input),
+    /// or a folder of covers: then each --secret and --out are folders too, photos
+    /// are paired by sorted name, and a summary lists every container
     #[arg(long)]
     cover: PathBuf,
-    /// A secret photo; give 1 to 3 times
+    /// A secret photo (or folder of them); give 1 to 3 times
     #[arg(long = "secret", required = true)]
     secrets: Vec<PathBuf>,
     /// The container to write (.png; lossy formats destroy the hidden data, except
@@ -49,6 +53,9 @@ pub struct HideArgs {
 const DEFAULT_JPEG_QUALITY: u8 = 90;
 
 pub fn run(args: HideArgs) -> Result<()> {
+    if args.cover.is_dir() {
+        return folders::run(args);
+    }
     let count = args.secrets.len();
     plainsight_core::check_secret_count("--secret", count)?;
     let inputs: Vec<&PathBuf> = std::iter::once(&args.cover).chain(&args.secrets).collect();

@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+mod batch;
 pub mod completions;
 pub mod demo;
 pub mod eval;

@@ -1,5 +1,7 @@
 //! `plainsight reveal`: recovers the hidden photos from a container.
 
+mod folders;
+
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
@@ -16,9 +18,13 @@ use crate::output::{self, Existing};
 /// embedded default-1 model and two or three use default-3, as `hide` does.
 #[derive(Debug, Args)]
 pub struct RevealArgs {
-    /// The container written by `plainsight hide`
+    /// The container written by `plainsight hide` (`-`: standard input), or a folder
+    /// of them: then --out is one folder and --count says how many secrets each holds
     #[arg(long)]
     stego: PathBuf,
+    /// With a folder of containers: secrets to reveal from each [default: 1]
+    #[arg(long)]
+    count: Option<usize>,
     /// Where to write a revealed secret (.png); give 1 to 3 times
     #[arg(long = "out", required = true)]
     outs: Vec<PathBuf>,
@@ -27,6 +33,14 @@ pub struct RevealArgs {
 }
 
 pub fn run(args: RevealArgs) -> Result<()> {
+    if args.stego.is_dir() {
+        return folders::run(args);
+    }
+    if args.count.is_some() {
+        bail!(
+            "--count is for a folder of containers; for one container, give one --out per secret"
+        );
+    }
     let count = args.outs.len();
     plainsight_core::check_secret_count("--out", count)?;
     let outs: Vec<&PathBuf> = args.outs.iter().collect();
