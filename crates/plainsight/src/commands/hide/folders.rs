@@ -12,6 +12,13 @@ use crate::commands::{batch, report};
 use crate::images;
 use crate::output::{self, Existing};
 
+/// One item: the cover, its secrets and the container to write.
+struct Job {
+    cover: PathBuf,
+    secrets: Vec<PathBuf>,
+    out: PathBuf,
+}
+
 pub fn run(args: HideArgs) -> Result<()> {
     let count = args.secrets.len();
     plainsight_core::check_secret_count("--secret", count)?;
@@ -50,28 +57,36 @@ pub fn run(args: HideArgs) -> Result<()> {
     model.stego = model.stego.with_rounding(args.rounding.to_core());
     let refinement = args.refine.refinement()?;
     let existing = Existing::from_force(args.options.force);
-    let items: Vec<(String, (PathBuf, Vec<PathBuf>, PathBuf))> = covers
+    let items: Vec<(String, Job)> = covers
         .into_iter()
         .enumerate()
         .map(|(i, (cover, relative))| {
             let secrets = secret_lists.iter().map(|list| list[i].0.clone()).collect();
             let out = args.out.join(&relative).with_extension("png");
-            (relative.display().to_string(), (cover, secrets, out))
+            (
+                relative.display().to_string(),
+                Job {
+                    cover,
+                    secrets,
+                    out,
+                },
+            )
         })
         .collect();
-    let outcomes = batch::run_all(items, |(cover_path, secret_paths, out)| {
-        let inputs: Vec<&PathBuf> = std::iter::once(&cover_path).chain(&secret_paths).collect();
-        output::check_target(&out, &inputs, args.options.force, false)?;
-        let cover = images::load(&cover_path)?;
-        let secrets = secret_paths
+    let outcomes = batch::run_all(items, |job| {
+        let inputs: Vec<&PathBuf> = std::iter::once(&job.cover).chain(&job.secrets).collect();
+        output::check_target(&job.out, &inputs, args.options.force, false)?;
+        let cover = images::load(&job.cover)?;
+        let secrets = job
+            .secrets
             .iter()
             .map(|p| images::load(p))
             .collect::<Result<Vec<_>>>()?;
         let container = model.hide(&cover, secrets, key.as_ref(), refinement.as_ref())?;
-        output::save_png(&out, &container, existing)?;
+        output::save_png(&job.out, &container, existing)?;
         Ok(format!(
             "{} ({}x{}): container PSNR {}",
-            out.display(),
+            job.out.display(),
             cover.width(),
             cover.height(),
             report::decibels(psnr(&cover, &container))
