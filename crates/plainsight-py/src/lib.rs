@@ -1,0 +1,149 @@
+//! `plainsight._core`: the Python module's native half. It takes and returns raw
+//! 8-bit RGB bytes with their width and height; `python/plainsight/__init__.py`
+//! turns NumPy arrays into those (grey and alpha converted as the CLI does) and
+//! back. Hiding goes through the core's `Pipeline`, as the CLI and the web page do,
+//! and errors carry the core's messages.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use plainsight_core::hiding::keys::Key;
+use plainsight_core::{CpuBackend, Pipeline, RgbImage, Stego};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+/// Embedded models, each loaded once per process and shared.
+fn model(name: &str) -> PyResult<Arc<Stego<CpuBackend>>> {
+    static LOADED: OnceLock<Mutex<HashMap<String, Arc<Stego<CpuBackend>>>>> = OnceLock::new();
+    let mut loaded = LOADED
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(stego) = loaded.get(name) {
+        return Ok(stego.clone());
+    }
+    let embedded = plainsight_weights::by_name(name).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "unknown model '{name}': expected one of {}",
+            plainsight_weights::names().join(", ")
+        ))
+    })?;
+    let stego = Stego::from_bytes(embedded.config_json, embedded.weights, Default::default())
+        .map_err(|e| PyValueError::new_err(format!("embedded model {name} is damaged: {e}")))?;
+    let stego = Arc::new(stego);
+    loaded.insert(name.to_string(), stego.clone());
+    Ok(stego)
+}
+
+/// The model asked for, or the embedded default for `count` secrets, checked to
+/// carry them (the CLI's rule and messages).
+fn choose(name: Option<&str>, count: usize) -> PyResult<(String, Arc<Stego<CpuBackend>>)> {
+    plainsight_core::check_secret_count("secrets", count).map_err(value_error)?;
+    let name = match name {
+        Some(name) => name.to_string(),
+        None => plainsight_weights::for_secrets(count)
+            .map(|m| m.name.to_string())
+            .ok_or_else(|| {
+                PyValueError::new_err(format!("no embedded model hides {count} secrets"))
+            })?,
+    };
+    let stego = model(&name)?;
+    if count > stego.secrets() {
+        return Err(PyValueError::new_err(format!(
+            "model '{name}' carries {} secret(s), but {count} were asked for",
+            stego.secrets()
+        )));
+    }
+    Ok((name, stego))
+}
+
+fn value_error(error: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(error.to_string())
+}
+
+fn key(passphrase: Option<&str>) -> PyResult<Option<Key>> {
+    match passphrase {
+        None => Ok(None),
+        Some("") => Err(PyValueError::new_err("the key is empty")),
+        Some(text) => Key::derive(text.as_bytes()).map(Some).map_err(value_error),
+    }
+}
+
+fn image(bytes: &[u8], width: usize, height: usize) -> PyResult<RgbImage> {
+    RgbImage::new(width, height, bytes.to_vec()).map_err(value_error)
+}
+
+/// Hides `secrets` (each `(rgb, width, height)`) in the cover; returns the
+/// container's RGB bytes (the cover's size).
+#[pyfunction]
+#[pyo3(signature = (cover, width, height, secrets, model=None, key=None))]
+fn hide<'py>(
+    py: Python<'py>,
+    cover: &[u8],
+    width: usize,
+    height: usize,
+    secrets: Vec<(Vec<u8>, usize, usize)>,
+    model: Option<&str>,
+    key: Option<&str>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let (_, stego) = choose(model, secrets.len())?;
+    let key = self::key(key)?;
+    let cover = image(cover, width, height)?;
+    let secrets = secrets
+        .iter()
+        .map(|(rgb, w, h)| image(rgb, *w, *h))
+        .collect::<PyResult<Vec<_>>>()?;
+    // The networks run without the interpreter lock: other Python threads go on.
+    let container = py
+        .detach(|| {
+            Pipeline::new(stego.as_ref())
+                .with_key(key)
+                .hide(&cover, &secrets)
+        })
+        .map_err(value_error)?;
+    Ok(PyBytes::new(py, container.as_bytes()))
+}
+
+/// Reveals `count` secrets from the container; returns their RGB bytes.
+#[pyfunction]
+#[pyo3(signature = (container, width, height, count=1, model=None, key=None))]
+fn reveal<'py>(
+    py: Python<'py>,
+    container: &[u8],
+    width: usize,
+    height: usize,
+    count: usize,
+    model: Option<&str>,
+    key: Option<&str>,
+) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    let (_, stego) = choose(model, count)?;
+    let key = self::key(key)?;
+    let container = image(container, width, height)?;
+    let revealed = py
+        .detach(|| {
+            Pipeline::new(stego.as_ref())
+                .with_key(key)
+                .reveal(&container, count)
+        })
+        .map_err(value_error)?;
+    Ok(revealed
+        .iter()
+        .map(|secret| PyBytes::new(py, secret.as_bytes()))
+        .collect())
+}
+
+/// The embedded models' names.
+#[pyfunction]
+fn models() -> Vec<&'static str> {
+    plainsight_weights::names()
+}
+
+#[pymodule]
+fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(hide, module)?)?;
+    module.add_function(wrap_pyfunction!(reveal, module)?)?;
+    module.add_function(wrap_pyfunction!(models, module)?)?;
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
