@@ -284,7 +284,8 @@ fn the_page_is_self_contained() {
     let (status, info) = http_json(&server.address, "GET", "/api/info", &json!(null));
     assert_eq!(status, 200);
     assert_eq!(info["max_secrets"], 3);
-    assert_eq!(info["models"], json!(["default-1", "default-3"]));
+    // The lossless defaults, and robust for the JPEG channel.
+    assert_eq!(info["models"], json!(["default-1", "default-3", "robust"]));
 }
 
 #[test]
@@ -447,4 +448,52 @@ fn a_cover_narrower_than_a_block_hides() {
         (reply["width"].as_u64(), reply["height"].as_u64()),
         (Some(1), Some(300))
     );
+}
+
+#[test]
+fn the_jpeg_channel_hides_with_the_robust_model_and_reveals_from_the_jpeg() {
+    let server = serve(&[]);
+    let (cover, secret) = (photo_like(96, 64, 1), photo_like(96, 64, 2));
+    let (status, reply) = http_json(
+        &server.address,
+        "POST",
+        "/api/hide",
+        &json!({ "cover": data_url(&cover), "secrets": [data_url(&secret)], "channel": "jpeg" }),
+    );
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["model"], "robust");
+    let container = reply["container"].as_str().unwrap();
+    assert!(
+        container.starts_with("data:image/jpeg;base64,"),
+        "a JPEG container"
+    );
+    let (status, revealed) = http_json(
+        &server.address,
+        "POST",
+        "/api/reveal",
+        &json!({ "container": container, "channel": "jpeg" }),
+    );
+    assert_eq!(status, 200, "{revealed}");
+    let back = from_data_url(revealed["revealed"][0].as_str().unwrap());
+    assert!(psnr(&back, &secret) > 20.0, "{}", psnr(&back, &secret));
+    // The lossless models refuse a JPEG container instead of returning noise.
+    let (status, refused) = http_json(
+        &server.address,
+        "POST",
+        "/api/reveal",
+        &json!({ "container": container }),
+    );
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["error"].as_str().unwrap().contains("JPEG"),
+        "{refused}"
+    );
+    // The JPEG channel carries one picture.
+    let (status, _) = http_json(
+        &server.address,
+        "POST",
+        "/api/hide",
+        &json!({ "cover": data_url(&cover), "secrets": [data_url(&secret), data_url(&secret)], "channel": "jpeg" }),
+    );
+    assert_eq!(status, 400);
 }

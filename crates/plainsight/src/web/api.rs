@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use plainsight_core::analysis::metrics::{psnr, ssim};
+use plainsight_core::channel::attack;
 use plainsight_core::hiding::keys::Key;
 use plainsight_core::hiding::refine::Refinement;
 use plainsight_core::RgbImage;
@@ -29,12 +30,31 @@ use crate::plot;
 pub struct Models {
     /// Sorted by the number of secrets they carry.
     loaded: Vec<LoadedModel>,
+    /// The model for `"channel": "jpeg"` (the embedded `robust`), when serving the
+    /// embedded defaults.
+    robust: Option<LoadedModel>,
+}
+
+/// What the container will go through, as a request says (`"channel"`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// Kept as a PNG, byte for byte: the best quality (the default models).
+    #[default]
+    Png,
+    /// Re-saved as JPEG or resized on its way: the robust model, one secret, and the
+    /// container itself delivered as a JPEG.
+    Jpeg,
 }
 
 impl Models {
     /// The embedded defaults (one model per secret count they serve), or one
     /// model for every count it can carry.
     pub fn load(spec: Option<&str>) -> anyhow::Result<Self> {
+        let robust = match spec {
+            Some(_) => None,
+            None => Some(model::load(Some("robust"), 1)?),
+        };
         let loaded = match spec {
             Some(spec) => vec![model::load(Some(spec), 1)?],
             None => {
@@ -48,11 +68,31 @@ impl Models {
                 loaded
             }
         };
-        Ok(Models { loaded })
+        Ok(Models { loaded, robust })
     }
 
     pub fn all(&self) -> impl Iterator<Item = &LoadedModel> {
-        self.loaded.iter()
+        self.loaded.iter().chain(&self.robust)
+    }
+
+    /// The model for `count` secrets through `channel`.
+    fn choose(&self, count: usize, channel: Channel) -> Result<&LoadedModel, ApiError> {
+        match channel {
+            Channel::Png => self.for_count(count),
+            Channel::Jpeg => {
+                let Some(robust) = &self.robust else {
+                    return Err(ApiError::bad(
+                        "channel jpeg: this server runs one model (serve --model); it decides what survives",
+                    ));
+                };
+                if count != 1 {
+                    return Err(ApiError::bad(format!(
+                        "channel jpeg carries one picture (the robust model), not {count}"
+                    )));
+                }
+                Ok(robust)
+            }
+        }
     }
 
     pub fn max_secrets(&self) -> usize {
@@ -148,6 +188,8 @@ struct HideRequest<'a> {
     /// Refinement steps (`hide --refine`); 0 or absent: none.
     #[serde(default)]
     refine: usize,
+    #[serde(default)]
+    channel: Channel,
 }
 
 /// The most refinement steps a request may ask for: each costs a reveal pass
@@ -163,6 +205,8 @@ struct RevealRequest<'a> {
     count: usize,
     #[serde(borrow)]
     key: Option<Text<'a>>,
+    #[serde(default)]
+    channel: Channel,
 }
 
 #[derive(Deserialize)]
@@ -259,9 +303,10 @@ fn estimate_mb(model: &LoadedModel, work: Work, width: usize, height: usize, key
 /// Hides the secrets in the cover: returns the container, the difference ×10
 /// and the container's PSNR/SSIM against the cover.
 pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, ApiError> {
-    let (model, cover, secrets, key, refine) = {
+    let (model, cover, secrets, key, refine, channel) = {
         let request: HideRequest = parse(body.bytes())?;
-        let model = models.for_count(request.secrets.len())?;
+        let channel = request.channel;
+        let model = models.choose(request.secrets.len(), channel)?;
         if request.refine > MAX_REFINE_STEPS {
             return Err(ApiError::bad(format!(
                 "refine: at most {MAX_REFINE_STEPS} steps, got {}",
@@ -271,7 +316,7 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
         let key = passphrase(request.key.as_deref())?;
         let cover = image_field("cover", &request.cover, limits)?;
         let secrets = secret_fields(&request.secrets, limits)?;
-        (model, cover, secrets, key, request.refine)
+        (model, cover, secrets, key, request.refine, channel)
     };
     // The pictures are decoded: the body (and its share of the budget) can go.
     drop(body);
@@ -282,7 +327,7 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
     let memory_mb = estimate_mb(model, work, cover.width(), cover.height(), key.is_some());
     let count = secrets.len();
     Ok(Prepared::new(memory_mb, move |models| {
-        let model = models.for_count(count)?;
+        let model = models.choose(count, channel)?;
         let key = derive(key)?;
         let refinement = (refine > 0).then(|| Refinement {
             steps: refine,
@@ -291,13 +336,31 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
         let container = model
             .hide(&cover, secrets, key.as_ref(), refinement.as_ref())
             .map_err(ApiError::internal)?;
+        // Through the JPEG channel the container leaves as the JPEG `hide
+        // --allow-lossy` writes; the numbers are those of that file's pixels.
+        let (container, url) = match channel {
+            Channel::Png => {
+                let url = data_url(&container)?;
+                (container, url)
+            }
+            Channel::Jpeg => {
+                let bytes =
+                    attack::encode_jpeg(&container, JPEG_QUALITY).map_err(ApiError::internal)?;
+                let written = attack::decode_jpeg(&bytes).map_err(ApiError::internal)?;
+                (
+                    written,
+                    format!("data:image/jpeg;base64,{}", BASE64.encode(bytes)),
+                )
+            }
+        };
         let difference = plot::amplified_difference(&cover, &container, 10.0);
         Ok(json!({
             "model": model.name,
             "refine": refine,
+            "channel": channel,
             "width": cover.width(),
             "height": cover.height(),
-            "container": data_url(&container)?,
+            "container": url,
             "difference": data_url(&difference)?,
             "container_psnr": psnr(&cover, &container),
             "container_ssim": ssim(&cover, &container),
@@ -307,12 +370,20 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
 
 /// Reveals `count` pictures from the container.
 pub fn reveal(models: &Models, limits: Limits, body: Body) -> Result<Prepared, ApiError> {
-    let (model, container, count, key) = {
+    let (model, container, count, key, channel) = {
         let request: RevealRequest = parse(body.bytes())?;
-        let model = models.for_count(request.count)?;
+        let channel = request.channel;
+        let model = models.choose(request.count, channel)?;
         let key = passphrase(request.key.as_deref())?;
-        let container = image_field("container", &request.container, limits)?;
-        (model, container, request.count, key)
+        let bytes = base64_field("container", &request.container)?;
+        if model.fragile && images::is_jpeg(&bytes) {
+            return Err(ApiError::bad(format!(
+                "container: a JPEG file, and model {} hides only in lossless files (PNG): what it hid did not survive; choose the JPEG channel (\"channel\": \"jpeg\") for containers made that way",
+                model.name
+            )));
+        }
+        let container = decode_field("container", &bytes, limits)?;
+        (model, container, request.count, key, channel)
     };
     drop(body);
     let work = Work::Reveal { count };
@@ -324,7 +395,7 @@ pub fn reveal(models: &Models, limits: Limits, body: Body) -> Result<Prepared, A
         key.is_some(),
     );
     Ok(Prepared::new(memory_mb, move |models| {
-        let model = models.for_count(count)?;
+        let model = models.choose(count, channel)?;
         let key = derive(key)?;
         let revealed = model
             .reveal(&container, count, key.as_ref())
@@ -478,14 +549,23 @@ fn shorten_quotes(message: &str) -> String {
 
 /// Decodes a base64 image (bare or a `data:` URL) within the pixel limit.
 fn image_field(name: &str, text: &str, limits: Limits) -> Result<RgbImage, ApiError> {
+    decode_field(name, &base64_field(name, text)?, limits)
+}
+
+/// The bytes of a base64 field (bare or a `data:` URL).
+fn base64_field(name: &str, text: &str) -> Result<Vec<u8>, ApiError> {
     let payload = match text.split_once(";base64,") {
         Some((prefix, payload)) if prefix.starts_with("data:") => payload,
         _ => text,
     };
-    let bytes = BASE64
+    BASE64
         .decode(payload.trim())
-        .map_err(|_| ApiError::bad(format!("{name}: not base64-encoded image data")))?;
-    images::decode_limited(&bytes, limits.max_pixels).map_err(|e| {
+        .map_err(|_| ApiError::bad(format!("{name}: not base64-encoded image data")))
+}
+
+/// Image bytes decoded within the pixel limit.
+fn decode_field(name: &str, bytes: &[u8], limits: Limits) -> Result<RgbImage, ApiError> {
+    images::decode_limited(bytes, limits.max_pixels).map_err(|e| {
         // Too large or cut short: the image is readable, it says why it is refused.
         let (status, message) = if e.is::<images::TooLarge>() {
             (413, format!("{name}: {e}"))
@@ -509,6 +589,9 @@ fn secret_fields(texts: &[Text], limits: Limits) -> Result<Vec<RgbImage>, ApiErr
         .map(|(i, s)| image_field(&format!("secret {}", i + 1), s, limits))
         .collect()
 }
+
+/// Quality of a container delivered through the JPEG channel (as `hide` writes one).
+const JPEG_QUALITY: u8 = 90;
 
 fn data_url(image: &RgbImage) -> Result<String, ApiError> {
     let png = images::encode_png(image).map_err(ApiError::internal)?;
