@@ -15,6 +15,7 @@
 //! system AV1 decoder (Debian's dav1d is older than the Rust bindings accept).
 
 use crate::error::{Error, Result};
+use crate::hider::{check_hide_count, check_reveal_count};
 use crate::pixels::{check_same_size, RgbImage};
 use crate::Hider;
 
@@ -117,12 +118,7 @@ impl Hider for CodecEmbed {
     }
 
     fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
-        if secrets.len() != self.secrets {
-            return Err(Error::SecretMismatch {
-                expected: self.secrets,
-                got: secrets.len(),
-            });
-        }
+        check_hide_count(self.secrets, secrets.len())?;
         let share = self.share(cover.width(), cover.height());
         if share <= HEADER {
             return Err(Error::Invalid(
@@ -166,12 +162,7 @@ impl Hider for CodecEmbed {
     }
 
     fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
-        if count == 0 || count > self.secrets {
-            return Err(Error::SecretMismatch {
-                expected: self.secrets,
-                got: count,
-            });
-        }
+        check_reveal_count(self.secrets, count)?;
         let (width, height) = (container.width(), container.height());
         let share = self.share(width, height);
         let mut payload = vec![0u8; share * self.secrets];

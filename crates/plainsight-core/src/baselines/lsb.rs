@@ -5,6 +5,7 @@
 //! values those bits stand for).
 
 use crate::error::{Error, Result};
+use crate::hider::{check_hide_count, check_reveal_count};
 use crate::pixels::check_same_size;
 use crate::pixels::RgbImage;
 use crate::Hider;
@@ -39,12 +40,7 @@ impl Hider for Lsb {
     }
 
     fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
-        if secrets.len() != self.secrets {
-            return Err(Error::SecretMismatch {
-                expected: self.secrets,
-                got: secrets.len(),
-            });
-        }
+        check_hide_count(self.secrets, secrets.len())?;
         for secret in secrets {
             check_same_size(cover, secret)?;
         }
@@ -61,12 +57,7 @@ impl Hider for Lsb {
     }
 
     fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
-        if count == 0 || count > self.secrets {
-            return Err(Error::SecretMismatch {
-                expected: self.secrets,
-                got: count,
-            });
-        }
+        check_reveal_count(self.secrets, count)?;
         let mask = (1u32 << self.bits) - 1;
         let half = if self.bits < 8 {
             1u32 << (7 - self.bits)

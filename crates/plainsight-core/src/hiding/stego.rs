@@ -5,6 +5,7 @@ use burn::prelude::*;
 use burn::record::Recorder;
 
 use crate::error::{Error, Result};
+use crate::hider::{check_hide_count, check_reveal_count};
 use crate::hiding::rounding::Rounding;
 use crate::model::weights::{catch_shape_panic, CompactWeightRecorder, WeightRecorder};
 use crate::model::{StegoConfig, StegoNet};
@@ -125,12 +126,7 @@ impl<B: Backend> Stego<B> {
     where
         F: Fn(&[Tensor<B, 4>]) -> Tensor<B, 4>,
     {
-        if secrets.len() != self.secrets() {
-            return Err(Error::SecretMismatch {
-                expected: self.secrets(),
-                got: secrets.len(),
-            });
-        }
+        check_hide_count(self.secrets(), secrets.len())?;
         for secret in secrets {
             check_same_size(cover, secret)?;
         }
@@ -157,12 +153,7 @@ impl<B: Backend> Stego<B> {
 
     /// Reveals the first `count` secrets (1 up to the model's count) from a container.
     pub fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
-        if count == 0 || count > self.secrets() {
-            return Err(Error::SecretMismatch {
-                expected: self.secrets(),
-                got: count,
-            });
-        }
+        check_reveal_count(self.secrets(), count)?;
         Ok(self.tiled(&[container], Border::Edge, |tensors| {
             self.net.reveal(tensors[0].clone(), count)
         }))
