@@ -5,6 +5,7 @@
 //! - [`pipeline`]: what a user's hide and reveal do around it: secrets fitted to
 //!   the cover, unused slots filled, keys applied. The CLI, the web page and `eval`
 //!   all go through it.
+//! - [`progress`]: tile-by-tile progress for a caller that shows it.
 //! - [`refine`]: test-time refinement of a container for the reveal network.
 //! - [`keys`]: keyed scrambling of the secrets.
 //! - [`rounding`]: how float containers become bytes (nearest, pair balance, the
@@ -12,6 +13,7 @@
 
 pub mod keys;
 pub mod pipeline;
+pub mod progress;
 pub mod refine;
 pub mod rounding;
 pub mod stego;

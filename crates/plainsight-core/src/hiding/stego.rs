@@ -229,6 +229,8 @@ impl<B: Backend> Stego<B> {
         let tile = round_up(self.tile);
 
         let mut outputs: Vec<RgbImage> = Vec::new();
+        let total = padded_h.div_ceil(tile) * padded_w.div_ceil(tile);
+        let mut done = 0;
         for ty in (0..padded_h).step_by(tile) {
             for tx in (0..padded_w).step_by(tile) {
                 let (tile_w, tile_h) = (tile.min(padded_w - tx), tile.min(padded_h - ty));
@@ -243,6 +245,8 @@ impl<B: Backend> Stego<B> {
                     })
                     .collect();
                 let results = run(tensors);
+                done += 1;
+                super::progress::tick(done, total);
                 if outputs.is_empty() {
                     outputs = (0..results.len())
                         .map(|_| RgbImage::filled(padded_w, padded_h, [0, 0, 0]).expect("size"))

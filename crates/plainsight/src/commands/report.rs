@@ -78,6 +78,31 @@ const LARGE_MEGAPIXELS: f64 = 4.0;
 /// two hides).
 const SECONDS_PER_MEGAPIXEL: f64 = 2.2;
 
+/// Runs `work` (a hide or a reveal) with a progress bar of its tiles on stderr,
+/// drawn only when stderr is a terminal, the picture has more than one tile's worth
+/// of pixels and `--quiet` is off.
+pub fn with_tile_bar<T>(what: &str, image: &RgbImage, work: impl FnOnce() -> T) -> T {
+    let megapixels = (image.width() * image.height()) as f64 / 1e6;
+    if is_quiet() || megapixels < 1.0 {
+        return work();
+    }
+    let bar = indicatif::ProgressBar::new(1).with_style(
+        indicatif::ProgressStyle::with_template("{msg} {bar:30} tile {pos}/{len}  eta {eta}")
+            .expect("valid template"),
+    );
+    bar.set_message(what.to_string());
+    let shown = bar.clone();
+    let result = plainsight_core::hiding::progress::observe(
+        move |done, total| {
+            shown.set_length(total as u64);
+            shown.set_position(done as u64);
+        },
+        work,
+    );
+    bar.finish_and_clear();
+    result
+}
+
 /// On stderr, before a long hide: how big the photo is and about how long it takes.
 pub fn note_if_large(cover: &RgbImage, refine_steps: Option<usize>) {
     let megapixels = (cover.width() * cover.height()) as f64 / 1e6;

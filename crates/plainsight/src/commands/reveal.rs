@@ -66,7 +66,9 @@ pub fn run(args: RevealArgs) -> Result<()> {
         ))
         .into());
     }
-    let revealed = model.reveal(&container, count, key.as_ref())?;
+    let revealed = report::with_tile_bar("revealing", &container, || {
+        model.reveal(&container, count, key.as_ref())
+    })?;
     for (out, image) in args.outs.iter().zip(&revealed) {
         output::save_png(out, image, Existing::from_force(args.options.force))?;
     }
