@@ -4,7 +4,7 @@
 # Usage: [LIMIT=N] [ATTACKS="none jpeg:90 ..."] [ROUNDING=pairs] bash bench/attack-table.sh [MODEL ...]
 # (after cargo build --release; ROUNDING picks eval's --rounding, default nearest)
 set -euo pipefail
-bin=target/release/plainsight
+bin=${PLAINSIGHT:-target/release/plainsight}
 data=../shared/data/bsds500/test
 printf '| model | attack | pairs | container PSNR mean | revealed PSNR mean / worst | revealed SSIM mean / worst |\n'
 printf '|---|---|---|---|---|---|\n'
