@@ -84,6 +84,7 @@ pub fn refine_container<B: AutodiffBackend>(
     // dB to ln MSE: PSNR = −10·log10(MSE) + constant.
     let slack = refinement.tolerance_db * std::f32::consts::LN_10 / 10.0;
     for step in 0..=refinement.steps {
+        crate::hiding::progress::within(step, refinement.steps);
         let pixels = Tensor::<B, 4>::from_inner(x.clone()).require_grad();
         let stored = Channel::Quantize8.apply(pixels.clone().clamp(0.0, 1.0));
         let revealed = net.reveal(stored.clone(), secrets.len());

@@ -244,6 +244,7 @@ impl<B: Backend> Stego<B> {
                         images_to_tensor::<B>(&[&window], &self.device)
                     })
                     .collect();
+                super::progress::tick(done, total);
                 let results = run(tensors);
                 done += 1;
                 super::progress::tick(done, total);

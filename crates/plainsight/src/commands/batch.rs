@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::report;
 use crate::images;
@@ -50,14 +49,7 @@ pub fn run_all<T>(
     items: Vec<(String, T)>,
     mut work: impl FnMut(T) -> Result<String>,
 ) -> Vec<Outcome> {
-    let bar = match report::is_quiet() {
-        true => ProgressBar::hidden(),
-        false => ProgressBar::new(items.len() as u64),
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len}  {msg}  eta {eta}")
-            .expect("valid template"),
-    );
+    let bar = report::counter("", items.len());
     let outcomes = items
         .into_iter()
         .map(|(name, item)| {

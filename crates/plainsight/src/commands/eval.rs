@@ -153,13 +153,13 @@ pub fn run(args: EvalArgs) -> Result<()> {
         }
         None => Pipeline::new(base),
     };
+    let bar = report::counter("evaluated", pairs.len());
     let mut results = Vec::with_capacity(pairs.len());
-    for (i, pair) in pairs.iter().enumerate() {
-        let result = run_pair_attacked(&pipeline, pair, args.attack)?;
-        report::progress(&format!("\revaluated {}/{}", i + 1, pairs.len()));
-        results.push(result);
+    for pair in &pairs {
+        results.push(run_pair_attacked(&pipeline, pair, args.attack)?);
+        bar.inc(1);
     }
-    report::say("");
+    bar.finish_and_clear();
     let report = summarise(&results, args.secrets);
     if args.json {
         let mut json = serde_json::json!({

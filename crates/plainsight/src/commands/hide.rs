@@ -93,7 +93,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     }
     let refinement = args.refine.refinement()?;
     report::note_if_large(&cover, refinement.map(|r| r.steps));
-    let container = report::with_tile_bar("hiding", &cover, || {
+    let container = report::with_progress_bar("hiding", &cover, refinement.is_some(), || {
         model.hide(&cover, secrets, key.as_ref(), refinement.as_ref())
     })?;
     // Measure what was written: a JPEG container is not the one the model made.

@@ -40,11 +40,18 @@ pub fn say(line: &str) {
     }
 }
 
-/// A progress line rewritten in place (`\r`), unless `--quiet`.
-pub fn progress(text: &str) {
-    if !QUIET.load(Ordering::Relaxed) {
-        eprint!("{text}");
+/// A bar counting `total` items on stderr, drawn only when stderr is a terminal
+/// and `--quiet` is off.
+pub fn counter(what: &str, total: usize) -> indicatif::ProgressBar {
+    if is_quiet() {
+        return indicatif::ProgressBar::hidden();
     }
+    let bar = indicatif::ProgressBar::new(total as u64).with_style(
+        indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}  eta {eta}")
+            .expect("valid template"),
+    );
+    bar.set_message(what.to_string());
+    bar
 }
 
 /// The secrets cannot be revealed as asked (exit status 3): the container went
@@ -78,25 +85,27 @@ const LARGE_MEGAPIXELS: f64 = 4.0;
 /// two hides).
 const SECONDS_PER_MEGAPIXEL: f64 = 2.2;
 
-/// Runs `work` (a hide or a reveal) with a progress bar of its tiles on stderr,
-/// drawn only when stderr is a terminal, the picture has more than one tile's worth
-/// of pixels and `--quiet` is off.
-pub fn with_tile_bar<T>(what: &str, image: &RgbImage, work: impl FnOnce() -> T) -> T {
+/// Runs `work` (a hide or a reveal) with a progress bar on stderr, drawn only when
+/// stderr is a terminal and `--quiet` is off, for pictures of a megapixel or more
+/// and for every refined hide (`slow`).
+pub fn with_progress_bar<T>(
+    what: &str,
+    image: &RgbImage,
+    slow: bool,
+    work: impl FnOnce() -> T,
+) -> T {
     let megapixels = (image.width() * image.height()) as f64 / 1e6;
-    if is_quiet() || megapixels < 1.0 {
+    if is_quiet() || (megapixels < 1.0 && !slow) {
         return work();
     }
-    let bar = indicatif::ProgressBar::new(1).with_style(
-        indicatif::ProgressStyle::with_template("{msg} {bar:30} tile {pos}/{len}  eta {eta}")
+    let bar = indicatif::ProgressBar::new(1000).with_style(
+        indicatif::ProgressStyle::with_template("{msg} {bar:30} {percent:>3}%  eta {eta}")
             .expect("valid template"),
     );
     bar.set_message(what.to_string());
     let shown = bar.clone();
     let result = plainsight_core::hiding::progress::observe(
-        move |done, total| {
-            shown.set_length(total as u64);
-            shown.set_position(done as u64);
-        },
+        move |share| shown.set_position((share * 1000.0) as u64),
         work,
     );
     bar.finish_and_clear();

@@ -66,7 +66,7 @@ pub fn run(args: RevealArgs) -> Result<()> {
         ))
         .into());
     }
-    let revealed = report::with_tile_bar("revealing", &container, || {
+    let revealed = report::with_progress_bar("revealing", &container, false, || {
         model.reveal(&container, count, key.as_ref())
     })?;
     for (out, image) in args.outs.iter().zip(&revealed) {
