@@ -76,7 +76,12 @@ impl FileObserver {
             "step,container_psnr,container_psnr_worst,container_ssim,revealed_psnr,revealed_psnr_worst,revealed_ssim",
         )?;
         let losses = read_losses(&out.join("train_log.csv"));
-        let bar = ProgressBar::new(options.steps as u64).with_style(
+        // Drawn only on a terminal (indicatif's default), never with --quiet.
+        let bar = match crate::commands::report::is_quiet() {
+            true => ProgressBar::hidden(),
+            false => ProgressBar::new(options.steps as u64),
+        };
+        bar.set_style(
             ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  eta {eta}")
                 .expect("valid template"),
         );
