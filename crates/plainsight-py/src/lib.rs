@@ -14,7 +14,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 /// Embedded models, each loaded once per process and shared.
-fn model(name: &str) -> PyResult<Arc<Stego<CpuBackend>>> {
+fn model(embedded: &'static plainsight_weights::EmbeddedModel) -> PyResult<Arc<Stego<CpuBackend>>> {
+    let name = embedded.name;
     static LOADED: OnceLock<Mutex<HashMap<String, Arc<Stego<CpuBackend>>>>> = OnceLock::new();
     let mut loaded = LOADED
         .get_or_init(Default::default)
@@ -23,12 +24,6 @@ fn model(name: &str) -> PyResult<Arc<Stego<CpuBackend>>> {
     if let Some(stego) = loaded.get(name) {
         return Ok(stego.clone());
     }
-    let embedded = plainsight_weights::by_name(name).ok_or_else(|| {
-        PyValueError::new_err(format!(
-            "unknown model '{name}': expected one of {}",
-            plainsight_weights::names().join(", ")
-        ))
-    })?;
     let stego = Stego::from_bytes(embedded.config_json, embedded.weights, Default::default())
         .map_err(|e| PyValueError::new_err(format!("embedded model {name} is damaged: {e}")))?;
     let stego = Arc::new(stego);
@@ -38,24 +33,15 @@ fn model(name: &str) -> PyResult<Arc<Stego<CpuBackend>>> {
 
 /// The model asked for, or the embedded default for `count` secrets, checked to
 /// carry them (the CLI's rule and messages).
-fn choose(name: Option<&str>, count: usize) -> PyResult<(String, Arc<Stego<CpuBackend>>)> {
+fn choose(name: Option<&str>, count: usize) -> PyResult<Arc<Stego<CpuBackend>>> {
     plainsight_core::check_secret_count("secrets", count).map_err(value_error)?;
-    let name = match name {
-        Some(name) => name.to_string(),
-        None => plainsight_weights::for_secrets(count)
-            .map(|m| m.name.to_string())
-            .ok_or_else(|| {
-                PyValueError::new_err(format!("no embedded model hides {count} secrets"))
-            })?,
-    };
-    let stego = model(&name)?;
-    if count > stego.secrets() {
-        return Err(PyValueError::new_err(format!(
-            "model '{name}' carries {} secret(s), but {count} were asked for",
-            stego.secrets()
-        )));
-    }
-    Ok((name, stego))
+    let embedded = plainsight_weights::choose(name, count).map_err(PyValueError::new_err)?;
+    let stego = model(embedded)?;
+    stego
+        .config()
+        .check_carries(embedded.name, count)
+        .map_err(value_error)?;
+    Ok(stego)
 }
 
 fn value_error(error: impl std::fmt::Display) -> PyErr {
@@ -70,8 +56,8 @@ fn key(passphrase: Option<&str>) -> PyResult<Option<Key>> {
     }
 }
 
-fn image(bytes: &[u8], width: usize, height: usize) -> PyResult<RgbImage> {
-    RgbImage::new(width, height, bytes.to_vec()).map_err(value_error)
+fn image(bytes: Vec<u8>, width: usize, height: usize) -> PyResult<RgbImage> {
+    RgbImage::new(width, height, bytes).map_err(value_error)
 }
 
 /// Hides `secrets` (each `(rgb, width, height)`) in the cover; returns the
@@ -87,12 +73,12 @@ fn hide<'py>(
     model: Option<&str>,
     key: Option<&str>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let (_, stego) = choose(model, secrets.len())?;
+    let stego = choose(model, secrets.len())?;
     let key = self::key(key)?;
-    let cover = image(cover, width, height)?;
+    let cover = image(cover.to_vec(), width, height)?;
     let secrets = secrets
-        .iter()
-        .map(|(rgb, w, h)| image(rgb, *w, *h))
+        .into_iter()
+        .map(|(rgb, w, h)| image(rgb, w, h))
         .collect::<PyResult<Vec<_>>>()?;
     // The networks run without the interpreter lock: other Python threads go on.
     let container = py
@@ -117,9 +103,9 @@ fn reveal<'py>(
     model: Option<&str>,
     key: Option<&str>,
 ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
-    let (_, stego) = choose(model, count)?;
+    let stego = choose(model, count)?;
     let key = self::key(key)?;
-    let container = image(container, width, height)?;
+    let container = image(container.to_vec(), width, height)?;
     let revealed = py
         .detach(|| {
             Pipeline::new(stego.as_ref())

@@ -61,6 +61,24 @@ pub fn for_secrets(count: usize) -> Option<&'static EmbeddedModel> {
         .min_by_key(|m| m.secrets)
 }
 
+/// The embedded model called `name`, or without a name the default for `count`
+/// secrets; the error is the message a user reads (the CLI and the Python module
+/// both say it).
+pub fn choose(name: Option<&str>, count: usize) -> Result<&'static EmbeddedModel, String> {
+    match name {
+        Some(name) => by_name(name).ok_or_else(|| {
+            format!(
+                "unknown model '{name}': expected one of {}",
+                names().join(", ")
+            )
+        }),
+        None => for_secrets(count).ok_or_else(|| {
+            let most = MODELS.iter().map(|m| m.secrets).max().unwrap_or(0);
+            format!("no embedded model hides {count} secrets; use 1 to {most}")
+        }),
+    }
+}
+
 /// The names of all embedded models, for messages.
 pub fn names() -> Vec<&'static str> {
     MODELS.iter().map(|m| m.name).collect()

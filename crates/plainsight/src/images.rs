@@ -104,9 +104,9 @@ pub fn decode_limited(bytes: &[u8], max_pixels: u64) -> Result<RgbImage> {
         reader.limits(limits);
         Ok(reader)
     };
-    let (width, height) = reader()?
-        .into_dimensions()
-        .context("cannot read image size")?;
+    let header = reader()?;
+    let format = header.format();
+    let (width, height) = header.into_dimensions().context("cannot read image size")?;
     if width as u64 * height as u64 > max_pixels {
         return Err(TooLarge {
             width,
@@ -115,7 +115,6 @@ pub fn decode_limited(bytes: &[u8], max_pixels: u64) -> Result<RgbImage> {
         }
         .into());
     }
-    let format = reader()?.format();
     if format == Some(image::ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
         return Err(Truncated.into());
     }

@@ -50,7 +50,7 @@ enum Command {
 
 /// A usage error in one line, like every other error: clap's message without its
 /// usage block, pointing to --help.
-fn one_line(error: &clap::Error) -> String {
+fn usage_line(error: &clap::Error) -> String {
     let rendered = error.render().to_string();
     let message: Vec<&str> = rendered
         .lines()
@@ -86,7 +86,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(error) => {
-            eprintln!("{}", one_line(&error));
+            eprintln!("{}", usage_line(&error));
             return ExitCode::from(2);
         }
     };

@@ -47,6 +47,18 @@ impl LoadedModel {
             .map_err(|e| anyhow!("cannot build the differentiable copy of the model: {e}"))
     }
 
+    /// Why this model cannot reveal from the file `bytes`, if they are a JPEG and the
+    /// model survives only lossless files: callers say it in their words around it
+    /// ("<what> is a JPEG file, …").
+    pub fn cannot_read(&self, bytes: &[u8]) -> Option<String> {
+        (self.fragile && crate::images::is_jpeg(bytes)).then(|| {
+            format!(
+                "is a JPEG file, and model {} hides only in lossless files (PNG): what it hid did not survive",
+                self.name
+            )
+        })
+    }
+
     /// Hides `secrets` in `cover` through the core's [`Pipeline`] (each secret
     /// resized to the cover, scrambled with `key` if given, the model's other
     /// slots grey); with `refinement`, the container is then refined for the
@@ -94,33 +106,16 @@ impl LoadedModel {
 /// `spec` is an embedded model's name or a folder with `config.json` and `model.mpk`
 /// (what `plainsight train --out` writes).
 pub fn load(spec: Option<&str>, count: usize) -> Result<LoadedModel> {
-    let loaded = match spec {
-        None => {
-            let Some(model) = plainsight_weights::for_secrets(count) else {
-                bail!(
-                    "no embedded model hides {count} secrets; use 1 to {}",
-                    plainsight_core::MAX_SECRETS
-                );
-            };
-            embedded(model)?
-        }
-        Some(name) => match plainsight_weights::by_name(name) {
-            Some(model) => embedded(model)?,
-            None => from_folder(Path::new(name)).with_context(|| {
-                format!(
-                    "unknown model '{name}': expected one of {} or a folder with config.json and model.mpk",
-                    plainsight_weights::names().join(", ")
-                )
-            })?,
+    let loaded = match plainsight_weights::choose(spec, count) {
+        Ok(model) => embedded(model)?,
+        Err(unknown) => match spec {
+            // Not an embedded name: a folder from `plainsight train`, or a mistake.
+            Some(name) => from_folder(Path::new(name))
+                .with_context(|| format!("{unknown} or a folder with config.json and model.mpk"))?,
+            None => bail!(unknown),
         },
     };
-    if count > loaded.stego.secrets() {
-        bail!(
-            "model '{}' carries {} secret(s), but {count} were asked for",
-            loaded.name,
-            loaded.stego.secrets()
-        );
-    }
+    loaded.stego.config().check_carries(&loaded.name, count)?;
     Ok(loaded)
 }
 

@@ -74,7 +74,7 @@ pub fn check_target(path: &Path, inputs: &[&PathBuf], force: bool, allow_jpeg: b
     match ext.as_deref() {
         Some("png") => {}
         Some("jpg" | "jpeg") if allow_jpeg => {}
-        Some("jpg" | "jpeg" | "webp" | "gif") if allow_jpeg => bail!(
+        Some("webp" | "gif") if allow_jpeg => bail!(
             "{}: a lossy container can only be a .jpg (or .jpeg) file",
             path.display()
         ),

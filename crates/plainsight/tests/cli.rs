@@ -788,23 +788,11 @@ fn refined_containers_reveal_better_with_the_plain_reveal_command() {
 
 #[test]
 fn images_travel_through_standard_input_and_output() {
-    use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     save(&photo_like(64, 48, 1), &d.join("cover.png"));
     save(&photo_like(64, 48, 2), &d.join("secret.png"));
-    let piped = |args: &[&str], input: &[u8]| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_plainsight"))
-            .args(args)
-            .current_dir(d)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(input).unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let piped = |args: &[&str], input: &[u8]| util::plainsight_with_stdin(args, d, input);
     let cover = fs::read(d.join("cover.png")).unwrap();
     let hidden = piped(
         &[

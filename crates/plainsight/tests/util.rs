@@ -13,6 +13,27 @@ pub fn plainsight(args: &[&str], dir: &Path) -> Output {
         .expect("binary runs")
 }
 
+/// The binary run in `dir` with `input` on its standard input.
+pub fn plainsight_with_stdin(args: &[&str], dir: &Path, input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plainsight"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    // A command that refuses its arguments exits without reading its input: the
+    // pipe is then closed under this write, which is no failure of the test.
+    match child.stdin.take().unwrap().write_all(input) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.expect("input written"),
+    }
+    child.wait_with_output().expect("binary ends")
+}
+
 /// `plainsight hide --cover COVER --secret S… --out OUT EXTRA…` in `dir`.
 pub fn hide(dir: &Path, cover: &str, secrets: &[&str], out: &str, extra: &[&str]) -> Output {
     let mut args = vec!["hide", "--cover", cover];

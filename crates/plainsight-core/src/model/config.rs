@@ -157,6 +157,18 @@ impl StegoConfig {
         Ok(())
     }
 
+    /// Fails unless this model, called `name` in the message, carries `count`
+    /// secrets (it may carry more: the others are filled with grey).
+    pub fn check_carries(&self, name: &str, count: usize) -> Result<()> {
+        if count > self.secrets {
+            return Err(Error::Invalid(format!(
+                "model '{name}' carries {} secret(s), but {count} were asked for",
+                self.secrets
+            )));
+        }
+        Ok(())
+    }
+
     /// Parses and validates a `config.json`.
     pub fn from_json(text: &str) -> Result<Self> {
         let config: StegoConfig =

@@ -58,11 +58,10 @@ pub fn run(args: RevealArgs) -> Result<()> {
     let container = images::decode_named(&bytes, &args.stego)?;
     let key = args.options.key()?;
     let model = args.options.load(count)?;
-    if model.fragile && images::is_jpeg(&bytes) {
+    if let Some(why) = model.cannot_read(&bytes) {
         return Err(report::NotRevealable(format!(
-            "{} is a JPEG file, and model {} hides only in lossless files (PNG): what it hid did not survive; containers that must survive JPEG are made with --model robust (and revealed with it)",
-            args.stego.display(),
-            model.name
+            "{} {why}; containers that must survive JPEG are made with --model robust (and revealed with it)",
+            args.stego.display()
         ))
         .into());
     }

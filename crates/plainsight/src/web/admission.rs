@@ -7,7 +7,8 @@
 //! The aim: under 1 GB with the default limits (128 MB bodies, 16 MP images,
 //! 4 workers, 600 MB of job memory). What the server can hold at once:
 //!
-//! - The models and runtime: about 66 MB (both default models loaded).
+//! - The models and runtime: about 66 MB with both default models (the robust
+//!   model for the JPEG channel adds its 2.3 M parameters, about 10 MB).
 //! - Connections: at most [`super::MAX_CONNECTIONS`] (256), each with hyper's
 //!   buffers (at most about 400 KB while it reads a body): a few MB in practice,
 //!   about 100 MB if all 256 stream bodies at once.

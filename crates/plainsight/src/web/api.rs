@@ -376,10 +376,9 @@ pub fn reveal(models: &Models, limits: Limits, body: Body) -> Result<Prepared, A
         let model = models.choose(request.count, channel)?;
         let key = passphrase(request.key.as_deref())?;
         let bytes = base64_field("container", &request.container)?;
-        if model.fragile && images::is_jpeg(&bytes) {
+        if let Some(why) = model.cannot_read(&bytes) {
             return Err(ApiError::bad(format!(
-                "container: a JPEG file, and model {} hides only in lossless files (PNG): what it hid did not survive; choose the JPEG channel (\"channel\": \"jpeg\") for containers made that way",
-                model.name
+                "the container {why}; choose the JPEG channel (\"channel\": \"jpeg\") for containers made that way"
             )));
         }
         let container = decode_field("container", &bytes, limits)?;

@@ -48,11 +48,8 @@ pub fn run(args: RevealArgs) -> Result<()> {
         }
         let bytes = images::read(&path)?;
         let container = images::decode_named(&bytes, &path)?;
-        if model.fragile && images::is_jpeg(&bytes) {
-            bail!(
-                "a JPEG file: model {} survives only lossless files (PNG)",
-                model.name
-            );
+        if let Some(why) = model.cannot_read(&bytes) {
+            bail!("it {why}");
         }
         let revealed = model.reveal(&container, count, key.as_ref())?;
         for (out, image) in outs.iter().zip(&revealed) {
