@@ -49,7 +49,7 @@ impl LoadedModel {
 
     /// Why this model cannot reveal from the file `bytes`, if they are a JPEG and the
     /// model survives only lossless files: callers say it in their words around it
-    /// ("<what> is a JPEG file, …").
+    /// (`<what> is a JPEG file, …`).
     pub fn cannot_read(&self, bytes: &[u8]) -> Option<String> {
         (self.fragile && crate::images::is_jpeg(bytes)).then(|| {
             format!(
