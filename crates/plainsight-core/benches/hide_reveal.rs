@@ -1,8 +1,11 @@
-//! Hide and reveal with the embedded default-1 model at several image sizes.
+//! Hide and reveal with the embedded default-1 model at several image sizes, on the
+//! direct CPU path (the default) and on burn.
 //!
-//! `cargo bench -p plainsight-core` (threads: all cores; set `RAYON_NUM_THREADS` to limit).
+//! `cargo bench -p plainsight-core` (threads: all cores; set `RAYON_NUM_THREADS` to
+//! limit; `PLAINSIGHT_BENCH_ENGINE=burn` times burn).
 //! Results and machine: docs/performance.md.
 
+use plainsight_core::hiding::Engine;
 use plainsight_core::{CpuBackend, RgbImage, Stego};
 
 fn main() {
@@ -13,7 +16,13 @@ const SIZES: [(usize, usize); 4] = [(256, 256), (512, 512), (768, 512), (4000, 3
 
 fn model() -> Stego<CpuBackend> {
     let model = plainsight_weights::by_name("default-1").expect("embedded");
-    Stego::from_bytes(model.config_json, model.weights, Default::default()).expect("loads")
+    let engine = match std::env::var("PLAINSIGHT_BENCH_ENGINE").as_deref() {
+        Ok("burn") => Engine::Burn,
+        _ => Engine::Direct,
+    };
+    Stego::from_bytes(model.config_json, model.weights, Default::default())
+        .expect("loads")
+        .with_engine(engine)
 }
 
 /// A deterministic, photo-like image (smooth gradients and waves).

@@ -1,5 +1,7 @@
 //! Image quality: PSNR and SSIM on 8-bit RGB images, as users see them.
 
+use rayon::prelude::*;
+
 use crate::pixels::RgbImage;
 
 /// Peak signal-to-noise ratio in dB over all RGB samples (peak 255).
@@ -29,29 +31,41 @@ pub fn ssim(a: &RgbImage, b: &RgbImage) -> f64 {
     assert_same_size(a, b);
     let (width, height) = (a.width(), a.height());
     let kernel = gaussian_kernel(1.5, 5);
+    let halo = kernel.len() / 2;
     let (c1, c2) = ((0.01f64 * 255.0).powi(2), (0.03f64 * 255.0).powi(2));
     let mut total = 0.0;
     for channel in 0..3 {
-        let x = plane(a, channel);
-        let y = plane(b, channel);
-        let xx: Vec<f64> = x.iter().map(|v| v * v).collect();
-        let yy: Vec<f64> = y.iter().map(|v| v * v).collect();
-        let xy: Vec<f64> = x.iter().zip(&y).map(|(p, q)| p * q).collect();
-        let [mx, my, sxx, syy, sxy] =
-            [&x, &y, &xx, &yy, &xy].map(|p| blur(p, width, height, &kernel));
         let mut sum = 0.0;
-        for i in 0..width * height {
-            let (mux, muy) = (mx[i], my[i]);
-            let vx = sxx[i] - mux * mux;
-            let vy = syy[i] - muy * muy;
-            let cov = sxy[i] - mux * muy;
-            sum += ((2.0 * mux * muy + c1) * (2.0 * cov + c2))
-                / ((mux * mux + muy * muy + c1) * (vx + vy + c2));
+        // Bands of rows with the window's reach above and below: memory stays
+        // bounded on large photos, and every value is what one pass over the whole
+        // image gives (the window is clipped only at the image's own edges).
+        for first in (0..height).step_by(SSIM_BAND) {
+            let last = (first + SSIM_BAND).min(height);
+            let (top, bottom) = (first.saturating_sub(halo), (last + halo).min(height));
+            let rows = bottom - top;
+            let x = plane(a, channel, width, top..bottom);
+            let y = plane(b, channel, width, top..bottom);
+            let xx: Vec<f64> = x.iter().map(|v| v * v).collect();
+            let yy: Vec<f64> = y.iter().map(|v| v * v).collect();
+            let xy: Vec<f64> = x.iter().zip(&y).map(|(p, q)| p * q).collect();
+            let [mx, my, sxx, syy, sxy] =
+                [&x, &y, &xx, &yy, &xy].map(|p| blur(p, width, rows, &kernel));
+            for i in (first - top) * width..(last - top) * width {
+                let (mux, muy) = (mx[i], my[i]);
+                let vx = sxx[i] - mux * mux;
+                let vy = syy[i] - muy * muy;
+                let cov = sxy[i] - mux * muy;
+                sum += ((2.0 * mux * muy + c1) * (2.0 * cov + c2))
+                    / ((mux * mux + muy * muy + c1) * (vx + vy + c2));
+            }
         }
         total += sum / (width * height) as f64;
     }
     total / 3.0
 }
+
+/// Rows per band of [`ssim`].
+const SSIM_BAND: usize = 256;
 
 fn assert_same_size(a: &RgbImage, b: &RgbImage) {
     assert_eq!(
@@ -61,8 +75,9 @@ fn assert_same_size(a: &RgbImage, b: &RgbImage) {
     );
 }
 
-fn plane(image: &RgbImage, channel: usize) -> Vec<f64> {
-    image.as_bytes()[channel..]
+/// One colour of rows `rows` of `image`, as floats.
+fn plane(image: &RgbImage, channel: usize, width: usize, rows: std::ops::Range<usize>) -> Vec<f64> {
+    image.as_bytes()[rows.start * width * 3 + channel..rows.end * width * 3]
         .iter()
         .step_by(3)
         .map(|&v| v as f64)
@@ -80,37 +95,93 @@ fn gaussian_kernel(sigma: f64, radius: usize) -> Vec<f64> {
     raw.into_iter().map(|v| v / sum).collect()
 }
 
-/// Separable blur; the window is renormalised where it leaves the image.
+/// Separable blur; the window is renormalised where it leaves the image. Rows run
+/// in parallel; each value is summed in the same order as a serial pass would.
 fn blur(values: &[f64], width: usize, height: usize, kernel: &[f64]) -> Vec<f64> {
     let radius = kernel.len() / 2;
-    let pass = |input: &[f64], horizontal: bool| -> Vec<f64> {
-        let mut out = vec![0.0; input.len()];
-        for y in 0..height {
-            for x in 0..width {
-                let (mut acc, mut weight) = (0.0, 0.0);
-                for (k, &w) in kernel.iter().enumerate() {
-                    let offset = k as isize - radius as isize;
-                    let (sx, sy) = if horizontal {
-                        (x as isize + offset, y as isize)
-                    } else {
-                        (x as isize, y as isize + offset)
-                    };
-                    if sx >= 0 && sy >= 0 && (sx as usize) < width && (sy as usize) < height {
-                        acc += w * input[sy as usize * width + sx as usize];
-                        weight += w;
-                    }
-                }
-                out[y * width + x] = acc / weight;
-            }
-        }
-        out
+    let window = |centre: usize, len: usize| {
+        let first = centre.saturating_sub(radius);
+        let last = (centre + radius).min(len - 1);
+        (
+            first,
+            &kernel[first + radius - centre..=last + radius - centre],
+        )
     };
-    pass(&pass(values, true), false)
+    let mut across = vec![0.0; values.len()];
+    across
+        .par_chunks_mut(width)
+        .zip(values.par_chunks(width))
+        .for_each(|(out, row)| {
+            for (x, out) in out.iter_mut().enumerate() {
+                let (first, weights) = window(x, width);
+                let (mut acc, mut weight) = (0.0, 0.0);
+                for (w, v) in weights.iter().zip(&row[first..]) {
+                    acc += w * v;
+                    weight += w;
+                }
+                *out = acc / weight;
+            }
+        });
+    let mut out = vec![0.0; values.len()];
+    out.par_chunks_mut(width).enumerate().for_each(|(y, out)| {
+        let (first, weights) = window(y, height);
+        // Row by row, so memory is read in order; each value still sums in k order.
+        let mut weight = 0.0;
+        for (k, w) in weights.iter().enumerate() {
+            let row = &across[(first + k) * width..][..width];
+            out.iter_mut().zip(row).for_each(|(acc, v)| *acc += w * v);
+            weight += w;
+        }
+        out.iter_mut().for_each(|acc| *acc /= weight);
+    });
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// SSIM in one pass over the whole image, the way it was before bands.
+    fn ssim_in_one_pass(a: &RgbImage, b: &RgbImage) -> f64 {
+        let (width, height) = (a.width(), a.height());
+        let kernel = gaussian_kernel(1.5, 5);
+        let (c1, c2) = ((0.01f64 * 255.0).powi(2), (0.03f64 * 255.0).powi(2));
+        let mut total = 0.0;
+        for channel in 0..3 {
+            let x = plane(a, channel, width, 0..height);
+            let y = plane(b, channel, width, 0..height);
+            let product = |p: &[f64], q: &[f64]| -> Vec<f64> {
+                p.iter().zip(q).map(|(u, v)| u * v).collect()
+            };
+            let maps = [
+                x.clone(),
+                y.clone(),
+                product(&x, &x),
+                product(&y, &y),
+                product(&x, &y),
+            ];
+            let [mx, my, sxx, syy, sxy] = maps.map(|p| blur(&p, width, height, &kernel));
+            let mut sum = 0.0;
+            for i in 0..width * height {
+                let (mux, muy) = (mx[i], my[i]);
+                let (vx, vy) = (sxx[i] - mux * mux, syy[i] - muy * muy);
+                let cov = sxy[i] - mux * muy;
+                sum += ((2.0 * mux * muy + c1) * (2.0 * cov + c2))
+                    / ((mux * mux + muy * muy + c1) * (vx + vy + c2));
+            }
+            total += sum / (width * height) as f64;
+        }
+        total / 3.0
+    }
+
+    #[test]
+    fn ssim_in_bands_equals_one_pass() {
+        let (a, b) = (
+            noise_image(1, 37, 2 * SSIM_BAND + 19),
+            noise_image(2, 37, 2 * SSIM_BAND + 19),
+        );
+        assert_eq!(ssim(&a, &b), ssim_in_one_pass(&a, &b));
+    }
 
     fn noise_image(seed: u64, width: usize, height: usize) -> RgbImage {
         let mut state = seed;

@@ -19,4 +19,4 @@ pub mod rounding;
 pub mod stego;
 
 pub use pipeline::Pipeline;
-pub use stego::Stego;
+pub use stego::{Engine, Stego};

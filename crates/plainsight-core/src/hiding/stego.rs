@@ -7,6 +7,7 @@ use burn::record::Recorder;
 use crate::error::{Error, Result};
 use crate::hider::{check_hide_count, check_reveal_count};
 use crate::hiding::rounding::Rounding;
+use crate::model::direct::DirectNet;
 use crate::model::weights::{catch_shape_panic, CompactWeightRecorder, WeightRecorder};
 use crate::model::{StegoConfig, StegoNet};
 use crate::pixels::{check_same_size, images_to_tensor, tensor_to_images, RgbImage};
@@ -36,6 +37,8 @@ pub const DEFAULT_TILE: usize = 1024;
 pub struct Stego<B: Backend> {
     config: StegoConfig,
     net: StegoNet<B>,
+    /// The same networks on the fast CPU path, where the layout has one.
+    direct: Option<DirectNet>,
     device: B::Device,
     tile: usize,
     rounding: Rounding,
@@ -45,6 +48,7 @@ impl<B: Backend> Stego<B> {
     /// Wraps a network built from `config`.
     pub fn new(config: StegoConfig, net: StegoNet<B>, device: B::Device) -> Self {
         Stego {
+            direct: DirectNet::of(&net, config.architecture.size_multiple()),
             rounding: Rounding::default(),
             config,
             net,
@@ -83,6 +87,16 @@ impl<B: Backend> Stego<B> {
         self
     }
 
+    /// Which implementation runs hide and reveal (the result is the same up to
+    /// float summation order: `model::direct` bounds it).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.direct = match engine {
+            Engine::Direct => DirectNet::of(&self.net, self.config.architecture.size_multiple()),
+            Engine::Burn => None,
+        };
+        self
+    }
+
     /// How containers are rounded to bytes (see [`crate::hiding::rounding`];
     /// docs/security.md measures what each costs and gains).
     pub fn with_rounding(mut self, rounding: Rounding) -> Self {
@@ -110,8 +124,15 @@ impl<B: Backend> Stego<B> {
     /// Hides `secrets` (exactly as many as the model carries, each the cover's size)
     /// in `cover`. The container has the cover's size and is already 8-bit.
     pub fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
-        self.hide_with(cover, secrets, |tensors| {
-            self.net.hide(tensors[0].clone(), &tensors[1..])
+        self.hide_with(cover, secrets, |tensors| match &self.direct {
+            Some(direct) => {
+                let [_, _, height, width] = tensors[0].dims();
+                let planes: Vec<Vec<f32>> = tensors.iter().map(floats).collect();
+                let secrets: Vec<&[f32]> = planes[1..].iter().map(Vec::as_slice).collect();
+                let container = direct.hide(&planes[0], &secrets, width, height);
+                self.tensor(container, width, height)
+            }
+            None => self.net.hide(tensors[0].clone(), &tensors[1..]),
         })
     }
 
@@ -154,9 +175,24 @@ impl<B: Backend> Stego<B> {
     /// Reveals the first `count` secrets (1 up to the model's count) from a container.
     pub fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
         check_reveal_count(self.secrets(), count)?;
-        Ok(self.tiled(&[container], Border::Edge, |tensors| {
-            self.net.reveal(tensors[0].clone(), count)
-        }))
+        Ok(
+            self.tiled(&[container], Border::Edge, |tensors| match &self.direct {
+                Some(direct) => {
+                    let [_, _, height, width] = tensors[0].dims();
+                    direct
+                        .reveal(&floats(&tensors[0]), count, width, height)
+                        .into_iter()
+                        .map(|planes| self.tensor(planes, width, height))
+                        .collect()
+                }
+                None => self.net.reveal(tensors[0].clone(), count),
+            }),
+        )
+    }
+
+    /// One planar RGB image as a `[1, 3, height, width]` tensor.
+    fn tensor(&self, planes: Vec<f32>, width: usize, height: usize) -> Tensor<B, 4> {
+        Tensor::from_data(TensorData::new(planes, [1, 3, height, width]), &self.device)
     }
 
     /// Runs `run` over the same-size `inputs` and returns its outputs at their size.
@@ -281,6 +317,26 @@ impl<B: Backend> Hider for Stego<B> {
     }
 }
 
+/// The values of a `[1, 3, height, width]` tensor, planar.
+fn floats<B: Backend>(tensor: &Tensor<B, 4>) -> Vec<f32> {
+    tensor
+        .clone()
+        .into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .expect("float tensor")
+}
+
+/// Which implementation of the networks hide and reveal run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// The dedicated CPU path ([`crate::model::direct`]), where the layout has one
+    /// (the default); burn otherwise.
+    Direct,
+    /// burn, always.
+    Burn,
+}
+
 /// What fills the pixels beyond the last whole block (see `Stego::tiled`).
 #[derive(Clone, Copy)]
 enum Border {
@@ -374,6 +430,50 @@ mod tests {
         assert!(
             odd > even - 0.5,
             "257x161: {odd:.2} dB, 256x160: {even:.2} dB"
+        );
+    }
+
+    /// The direct path and burn sum in different orders, so a float container can
+    /// land on the other side of a rounding boundary: a byte may differ by one, and
+    /// only rarely.
+    #[test]
+    fn every_embedded_model_hides_and_reveals_alike_on_both_engines() {
+        for name in ["default-1", "default-3", "robust"] {
+            let model = plainsight_weights::by_name(name).unwrap();
+            let direct = Stego::<CpuBackend>::from_bytes(
+                model.config_json,
+                model.weights,
+                Default::default(),
+            )
+            .unwrap()
+            .with_tile_size(64);
+            assert!(direct.direct.is_some(), "{name} has a direct path");
+            let n = direct.secrets();
+            let cover = textured(136, 88, 1);
+            let secrets: Vec<RgbImage> = (0..n).map(|i| textured(136, 88, 2 + i)).collect();
+            let a = direct.hide(&cover, &secrets).unwrap();
+            let burn = direct.with_engine(Engine::Burn);
+            let b = burn.hide(&cover, &secrets).unwrap();
+            assert_close(&a, &b, name);
+            let revealed = burn.reveal(&a, n).unwrap();
+            let burn_direct = burn.with_engine(Engine::Direct);
+            for (x, y) in burn_direct.reveal(&a, n).unwrap().iter().zip(&revealed) {
+                assert_close(x, y, name);
+            }
+        }
+    }
+
+    fn assert_close(a: &RgbImage, b: &RgbImage, what: &str) {
+        let (mut differ, mut worst) = (0, 0);
+        for (x, y) in a.as_bytes().iter().zip(b.as_bytes()) {
+            let gap = x.abs_diff(*y);
+            differ += usize::from(gap > 0);
+            worst = worst.max(gap);
+        }
+        assert!(worst <= 1, "{what}: a byte differs by {worst}");
+        assert!(
+            differ * 1000 <= a.as_bytes().len(),
+            "{what}: {differ} bytes differ"
         );
     }
 

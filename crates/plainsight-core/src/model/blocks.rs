@@ -103,6 +103,15 @@ impl<B: Backend> ConvStack<B> {
         self
     }
 
+    /// The layers, first to last (read by [`super::direct`]).
+    pub(crate) fn layers(&self) -> &[Conv2d<B>] {
+        &self.layers
+    }
+
+    pub(crate) fn relu_last(&self) -> bool {
+        self.relu_last
+    }
+
     /// # Shapes
     /// `[batch, widths[0], h, w]` → `[batch, widths.last(), h, w]`
     pub fn forward(&self, mut x: Tensor<B, 4>) -> Tensor<B, 4> {

@@ -1,6 +1,6 @@
 //! The networks: configuration ([`config`]), one file per layout ([`unshuffle`],
 //! [`baluja`]) built from shared [`blocks`], the per-role networks ([`nets`]), the
-//! whole model ([`StegoNet`]), Baluja's loss ([`loss`]) and views inside the
+//! whole model ([`StegoNet`]), its fast inference path on the CPU ([`direct`]), Baluja's loss ([`loss`]) and views inside the
 //! networks ([`inspect`]); reading and writing weight files ([`weights`]).
 //!
 //! Works on tensors; turning pictures into tensors and back is [`crate::hiding`]'s job.
@@ -8,6 +8,7 @@
 pub mod baluja;
 pub mod blocks;
 pub mod config;
+pub mod direct;
 pub mod inspect;
 pub mod loss;
 pub mod net;

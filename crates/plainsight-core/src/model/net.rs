@@ -66,6 +66,11 @@ impl<B: Backend> StegoNet<B> {
         }
     }
 
+    /// The preparation, hiding and reveal networks (read by [`super::direct`]).
+    pub(crate) fn parts(&self) -> (&[PrepNet<B>], &HideNet<B>, &[RevealNet<B>]) {
+        (&self.preps, &self.hide, &self.reveals)
+    }
+
     /// How many secrets this model carries.
     pub fn secrets(&self) -> usize {
         self.preps.len()

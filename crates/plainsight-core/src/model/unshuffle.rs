@@ -47,6 +47,10 @@ impl<B: Backend> UnshufflePrep<B> {
         }
     }
 
+    pub(crate) fn stack(&self) -> &ConvStack<B> {
+        &self.stack
+    }
+
     /// # Shapes
     /// `[batch, 3, H, W]` → `[batch, prep_channels, H/f, W/f]`
     pub fn forward(&self, secret: Tensor<B, 4>) -> Tensor<B, 4> {
@@ -95,6 +99,11 @@ impl<B: Backend> UnshuffleHide<B> {
             linear: affine_conv(&weight, &bias, inputs, device),
             factor: self.factor,
         }
+    }
+
+    /// The convolution stack and the 1×1 path beside it.
+    pub(crate) fn parts(&self) -> (&ConvStack<B>, &Conv2d<B>) {
+        (&self.stack, &self.linear)
     }
 
     /// # Shapes
@@ -150,6 +159,11 @@ impl<B: Backend> UnshuffleReveal<B> {
             linear: affine_conv(&weight, &bias, bias.len(), device),
             factor: self.factor,
         }
+    }
+
+    /// The convolution stack and the 1×1 path beside it.
+    pub(crate) fn parts(&self) -> (&ConvStack<B>, &Conv2d<B>) {
+        (&self.stack, &self.linear)
     }
 
     /// # Shapes

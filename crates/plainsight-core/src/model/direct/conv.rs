@@ -1,0 +1,229 @@
+//! 3×3 and 1×1 convolutions on [`Grid`]s as a few large matrix products.
+//!
+//! Output cell `(y, x)` of a 3×3 layer is the sum over kernel rows `dy` of the
+//! `3 · inputs` values of padded cells `(y + dy, x..x + 3)`, which are adjacent,
+//! times that kernel row's weights. Taken over the whole grid, with the two ring
+//! columns computed too, the left operand of kernel row `dy` is one strided view of
+//! the input (row stride `inputs`, rows overlapping): three products per layer, no
+//! copies. The ring columns come out as garbage and are zeroed afterwards.
+
+use rayon::prelude::*;
+
+use super::grid::Grid;
+use super::matmul::{add_product, View};
+
+/// One convolution's weights, laid out as the right operand of the products.
+pub struct Conv {
+    kernel: usize,
+    pub inputs: usize,
+    pub outputs: usize,
+    /// 3×3: `[dy][dx][input][output]`; 1×1: `[input][output]`.
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+impl Conv {
+    /// From burn's layout: `weight` is `[output][input][dy][dx]`.
+    pub fn from_burn(weight: &[f32], bias: &[f32], dims: [usize; 4]) -> Self {
+        let [outputs, inputs, kh, kw] = dims;
+        assert!(kh == kw && (kh == 1 || kh == 3), "3×3 or 1×1 kernels only");
+        assert_eq!(weight.len(), outputs * inputs * kh * kw, "weight size");
+        assert_eq!(bias.len(), outputs, "bias size");
+        let mut ours = vec![0.0; weight.len()];
+        for o in 0..outputs {
+            for i in 0..inputs {
+                for dy in 0..kh {
+                    for dx in 0..kw {
+                        let theirs = ((o * inputs + i) * kh + dy) * kw + dx;
+                        ours[((dy * kw + dx) * inputs + i) * outputs + o] = weight[theirs];
+                    }
+                }
+            }
+        }
+        Conv {
+            kernel: kh,
+            inputs,
+            outputs,
+            weight: ours,
+            bias: bias.to_vec(),
+        }
+    }
+
+    /// Adds this convolution of `input` to channels `offset..offset + outputs` of
+    /// every cell of `out`, ring columns included (see the module comment).
+    fn accumulate(&self, input: &Grid, out: &mut Grid, offset: usize) {
+        assert_eq!(input.channels, self.inputs, "input channels");
+        let cols = input.padded_cols();
+        // Virtual output cells: every padded cell from (1, 1) on whose kernel window
+        // stays inside the input; the last two of the last row would not.
+        let cells = input.rows * cols - 2;
+        let dst = View {
+            start: (cols + 1) * out.channels + offset,
+            rows: cells,
+            cols: self.outputs,
+            row_stride: out.channels,
+        };
+        let per_row = self.kernel * self.inputs;
+        for dy in 0..self.kernel {
+            // A 1×1 kernel reads the centre cell: one row and one cell further on.
+            let first_cell = if self.kernel == 1 {
+                cols + 1
+            } else {
+                dy * cols
+            };
+            let lhs = View {
+                start: first_cell * self.inputs,
+                rows: cells,
+                cols: per_row,
+                row_stride: self.inputs,
+            };
+            let rhs = View {
+                start: dy * per_row * self.outputs,
+                rows: per_row,
+                cols: self.outputs,
+                row_stride: self.outputs,
+            };
+            add_product(&mut out.data, dst, &input.data, lhs, &self.weight, rhs);
+        }
+    }
+}
+
+/// Sets channels `offset..` of `out` to the sum of each `(conv, input)` pair's
+/// convolution plus their biases, then ReLU if asked; the ring stays zero.
+pub fn layer(out: &mut Grid, offset: usize, parts: &[(&Conv, &Grid)], relu: bool) {
+    let outputs = parts[0].0.outputs;
+    let mut bias = vec![0.0; outputs];
+    for (conv, input) in parts {
+        assert_eq!(conv.outputs, outputs, "parts of one layer");
+        assert_eq!((input.rows, input.cols), (out.rows, out.cols), "grid size");
+        for (b, c) in bias.iter_mut().zip(&conv.bias) {
+            *b += c;
+        }
+    }
+    assert!(offset + outputs <= out.channels, "output channels");
+    let channels = out.channels;
+    rows_of(out).for_each(|row| {
+        for cell in row.chunks_exact_mut(channels) {
+            cell[offset..offset + outputs].copy_from_slice(&bias);
+        }
+    });
+    for (conv, input) in parts {
+        conv.accumulate(input, out, offset);
+    }
+    rows_of(out).for_each(|row| {
+        let last = row.len() / channels - 1;
+        for (x, cell) in row.chunks_exact_mut(channels).enumerate() {
+            let values = &mut cell[offset..offset + outputs];
+            if x == 0 || x == last {
+                values.fill(0.0);
+            } else if relu {
+                values.iter_mut().for_each(|v| *v = v.max(0.0));
+            }
+        }
+    });
+}
+
+/// The padded rows of `grid` that hold interior cells, for parallel passes.
+fn rows_of(grid: &mut Grid) -> impl ParallelIterator<Item = &mut [f32]> {
+    let (row, rows) = (grid.padded_cols() * grid.channels, grid.rows);
+    grid.data.par_chunks_mut(row).skip(1).take(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The textbook convolution with zero padding, planar `[channel][y][x]`.
+    fn reference(x: &[f32], inputs: usize, h: usize, w: usize, conv: &Conv) -> Vec<f32> {
+        let k = conv.kernel;
+        let r = k as isize / 2;
+        let mut out = vec![0.0; conv.outputs * h * w];
+        for o in 0..conv.outputs {
+            for y in 0..h {
+                for xx in 0..w {
+                    let mut sum = conv.bias[o];
+                    for i in 0..inputs {
+                        for dy in 0..k {
+                            for dx in 0..k {
+                                let (sy, sx) =
+                                    (y as isize + dy as isize - r, xx as isize + dx as isize - r);
+                                if sy < 0 || sx < 0 || sy >= h as isize || sx >= w as isize {
+                                    continue;
+                                }
+                                let weight =
+                                    conv.weight[((dy * k + dx) * inputs + i) * conv.outputs + o];
+                                sum += weight * x[(i * h + sy as usize) * w + sx as usize];
+                            }
+                        }
+                    }
+                    out[(o * h + y) * w + xx] = sum;
+                }
+            }
+        }
+        out
+    }
+
+    fn values(n: usize, seed: f32) -> Vec<f32> {
+        (0..n)
+            .map(|v| (v as f32 * 0.37 + seed).sin() * 0.5)
+            .collect()
+    }
+
+    fn to_grid(planar: &[f32], channels: usize, h: usize, w: usize) -> Grid {
+        let mut grid = Grid::zeros(h, w, channels);
+        for c in 0..channels {
+            for y in 0..h {
+                for x in 0..w {
+                    grid.data[((y + 1) * (w + 2) + x + 1) * channels + c] =
+                        planar[(c * h + y) * w + x];
+                }
+            }
+        }
+        grid
+    }
+
+    #[test]
+    fn a_layer_equals_the_textbook_convolution_and_keeps_the_ring_zero() {
+        let (h, w, inputs, outputs) = (5, 7, 3, 4);
+        let x = values(inputs * h * w, 0.3);
+        let conv3 = Conv::from_burn(
+            &values(outputs * inputs * 9, 1.0),
+            &values(outputs, 2.0),
+            [outputs, inputs, 3, 3],
+        );
+        let conv1 = Conv::from_burn(
+            &values(outputs * inputs, 3.0),
+            &values(outputs, 4.0),
+            [outputs, inputs, 1, 1],
+        );
+        let grid = to_grid(&x, inputs, h, w);
+        // Written at an offset inside a wider grid, as preparation features are.
+        let mut out = Grid::zeros(h, w, outputs + 2);
+        layer(&mut out, 1, &[(&conv3, &grid), (&conv1, &grid)], true);
+        let want3 = reference(&x, inputs, h, w, &conv3);
+        let want1 = reference(&x, inputs, h, w, &conv1);
+        for o in 0..outputs {
+            for y in 0..h + 2 {
+                for xx in 0..w + 2 {
+                    let got = out.data[(y * (w + 2) + xx) * (outputs + 2) + 1 + o];
+                    let inside = (1..=h).contains(&y) && (1..=w).contains(&xx);
+                    let want = if inside {
+                        let p = (o * h + y - 1) * w + xx - 1;
+                        (want3[p] + want1[p]).max(0.0)
+                    } else {
+                        0.0
+                    };
+                    assert!(
+                        (got - want).abs() < 1e-5,
+                        "({o}, {y}, {xx}): {got} vs {want}"
+                    );
+                }
+            }
+        }
+        // Channels outside the written range are untouched.
+        assert!(out
+            .data
+            .chunks_exact(outputs + 2)
+            .all(|c| c[0] == 0.0 && c[outputs + 1] == 0.0));
+    }
+}

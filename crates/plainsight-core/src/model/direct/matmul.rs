@@ -1,0 +1,119 @@
+//! The one place that calls the `gemm` crate: `dst += lhs · rhs` on views into
+//! `f32` slices, with every index the kernel will touch checked first.
+
+/// A row-major matrix view: `rows` × `cols` values starting at `start`, row `r`
+/// beginning `r · row_stride` values after it, columns adjacent. Rows may overlap
+/// (the convolutions read the same activations through several shifted views).
+#[derive(Clone, Copy)]
+pub struct View {
+    pub start: usize,
+    pub rows: usize,
+    pub cols: usize,
+    pub row_stride: usize,
+}
+
+impl View {
+    /// One past the last index the view reaches.
+    fn end(&self) -> usize {
+        self.start + (self.rows - 1) * self.row_stride + self.cols
+    }
+
+    fn check(&self, len: usize, what: &str) {
+        assert!(self.rows > 0 && self.cols > 0, "empty {what} view");
+        assert!(self.end() <= len, "{what} view past the end of its buffer");
+    }
+}
+
+/// `dst += lhs · rhs` with the threads of the current rayon pool.
+///
+/// # Panics
+/// If the shapes disagree or a view reaches past its slice.
+pub fn add_product(dst: &mut [f32], d: View, lhs: &[f32], l: View, rhs: &[f32], r: View) {
+    assert_eq!((d.rows, d.cols), (l.rows, r.cols), "product shape");
+    assert_eq!(l.cols, r.rows, "inner dimensions");
+    // The kernel writes each element of `dst` once per call: overlapping rows there
+    // would race between threads.
+    assert!(
+        d.row_stride >= d.cols || d.rows == 1,
+        "overlapping destination rows"
+    );
+    d.check(dst.len(), "destination");
+    l.check(lhs.len(), "left");
+    r.check(rhs.len(), "right");
+    // SAFETY: the three views were checked to lie inside their slices; `dst` is a
+    // unique borrow, so it overlaps neither input, and its rows do not overlap.
+    unsafe {
+        gemm::gemm(
+            d.rows,
+            d.cols,
+            l.cols,
+            dst.as_mut_ptr().add(d.start),
+            1,
+            d.row_stride as isize,
+            true,
+            lhs.as_ptr().add(l.start),
+            1,
+            l.row_stride as isize,
+            rhs.as_ptr().add(r.start),
+            1,
+            r.row_stride as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::Rayon(0),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adds_a_product_through_strided_overlapping_views() {
+        // lhs rows overlap: row r is [r, r+1, r+2].
+        let lhs: Vec<f32> = (0..6).map(|v| v as f32).collect();
+        let rhs = vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0]; // 3×2
+        let mut dst = vec![10.0; 8]; // 2 rows of 2, row stride 4
+        add_product(
+            &mut dst,
+            View {
+                start: 1,
+                rows: 2,
+                cols: 2,
+                row_stride: 4,
+            },
+            &lhs,
+            View {
+                start: 0,
+                rows: 2,
+                cols: 3,
+                row_stride: 1,
+            },
+            &rhs,
+            View {
+                start: 0,
+                rows: 3,
+                cols: 2,
+                row_stride: 2,
+            },
+        );
+        // row 0: [0,1,2]·rhs = [0+2, 1+2] = [2, 3]; row 1: [1,2,3] → [4, 5]
+        assert_eq!(dst, vec![10.0, 12.0, 13.0, 10.0, 10.0, 14.0, 15.0, 10.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "past the end")]
+    fn a_view_past_its_buffer_is_refused() {
+        let mut dst = vec![0.0; 4];
+        let v = View {
+            start: 0,
+            rows: 2,
+            cols: 2,
+            row_stride: 2,
+        };
+        add_product(&mut dst, v, &[0.0; 3], v, &[0.0; 4], v);
+    }
+}

@@ -1,0 +1,275 @@
+//! A dedicated inference path for the unshuffle layout, beside burn.
+//!
+//! burn's CPU backend runs each convolution as a layout conversion, an im2col copy
+//! and a matrix product, per layer and per call. Our networks are only 3×3 and 1×1
+//! convolutions with ReLU on the block grid, so this path keeps every activation in
+//! one channels-last [`Grid`] with its zero padding stored (no conversions, no
+//! im2col: [`conv`] says how), writes the preparation features straight into the
+//! hiding network's input, adds the 1×1 linear paths into the last layer's output,
+//! and applies bias and ReLU in one pass. It reads the same weights as burn (copied
+//! out of a [`StegoNet`] once) and gives the same numbers up to float summation
+//! order (`tests` bound the difference). Training and refinement stay on burn,
+//! which has the gradients.
+
+mod conv;
+mod grid;
+mod matmul;
+
+use burn::nn::conv::Conv2d;
+use burn::prelude::*;
+
+use self::conv::{layer, Conv};
+use self::grid::{Grid, Scratch};
+use super::blocks::ConvStack;
+use super::nets::{HideNet, PrepNet, RevealNet};
+use super::StegoNet;
+
+/// 3×3 convolutions with ReLU between them, as in [`ConvStack`].
+struct Stack {
+    layers: Vec<Conv>,
+    relu_last: bool,
+}
+
+impl Stack {
+    fn of<B: Backend>(stack: &ConvStack<B>) -> Self {
+        Stack {
+            layers: stack.layers().iter().map(conv_of).collect(),
+            relu_last: stack.relu_last(),
+        }
+    }
+
+    fn outputs(&self) -> usize {
+        self.layers.last().expect("at least one layer").outputs
+    }
+
+    /// Runs the stack on `input` into channels `offset..` of `out`, adding
+    /// `beside` (a 1×1 path and its input) to the last layer.
+    fn run(
+        &self,
+        scratch: &Scratch,
+        input: &Grid,
+        beside: Option<(&Conv, &Grid)>,
+        out: &mut Grid,
+        offset: usize,
+    ) {
+        let last = self.layers.len() - 1;
+        let mut current: Option<Grid> = None;
+        for (i, conv) in self.layers.iter().enumerate() {
+            let source = current.as_ref().unwrap_or(input);
+            if i == last {
+                let mut parts = vec![(conv, source)];
+                parts.extend(beside);
+                layer(out, offset, &parts, self.relu_last);
+                break;
+            }
+            let mut next = scratch.grid(input.rows, input.cols, conv.outputs);
+            layer(&mut next, 0, &[(conv, source)], true);
+            if let Some(done) = current.replace(next) {
+                scratch.keep(done);
+            }
+        }
+        if let Some(done) = current {
+            scratch.keep(done);
+        }
+    }
+}
+
+fn conv_of<B: Backend>(conv: &Conv2d<B>) -> Conv {
+    let floats = |t: Tensor<B, 1>| t.into_data().convert::<f32>().to_vec::<f32>().expect("f32");
+    let weight = conv.weight.val();
+    let dims = weight.dims();
+    let bias = match &conv.bias {
+        Some(bias) => floats(bias.val()),
+        None => vec![0.0; dims[0]],
+    };
+    Conv::from_burn(&floats(weight.flatten(0, 3)), &bias, dims)
+}
+
+/// The unshuffle layout's networks with their weights copied out of burn.
+pub struct DirectNet {
+    factor: usize,
+    preps: Vec<Stack>,
+    hide: Stack,
+    hide_linear: Conv,
+    reveals: Vec<(Stack, Conv)>,
+    scratch: Scratch,
+}
+
+impl DirectNet {
+    /// `None` for Baluja's layout, which only burn runs.
+    pub fn of<B: Backend>(net: &StegoNet<B>, factor: usize) -> Option<Self> {
+        let (preps, hide, reveals) = net.parts();
+        let preps = preps
+            .iter()
+            .map(|prep| match prep {
+                PrepNet::Unshuffle(prep) => Some(Stack::of(prep.stack())),
+                PrepNet::Baluja(_) => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let HideNet::Unshuffle(hide) = hide else {
+            return None;
+        };
+        let (hide, hide_linear) = hide.parts();
+        let reveals = reveals
+            .iter()
+            .map(|reveal| match reveal {
+                RevealNet::Unshuffle(reveal) => {
+                    let (stack, linear) = reveal.parts();
+                    Some((Stack::of(stack), conv_of(linear)))
+                }
+                RevealNet::Baluja(_) => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(DirectNet {
+            factor,
+            preps,
+            hide: Stack::of(hide),
+            hide_linear: conv_of(hide_linear),
+            reveals,
+            scratch: Scratch::default(),
+        })
+    }
+
+    /// Channels of one folded RGB block.
+    fn folded(&self) -> usize {
+        3 * self.factor * self.factor
+    }
+
+    fn grid(&self, width: usize, height: usize, channels: usize) -> Grid {
+        assert!(
+            width.is_multiple_of(self.factor) && height.is_multiple_of(self.factor),
+            "size not a multiple of the block"
+        );
+        self.scratch
+            .grid(height / self.factor, width / self.factor, channels)
+    }
+
+    /// The container, clamped to 0..=1 but not rounded, as [`StegoNet::hide`].
+    ///
+    /// Images are planar RGB, `3 × height × width` values in 0..=1; the sides are
+    /// multiples of the unshuffle factor.
+    pub fn hide(&self, cover: &[f32], secrets: &[&[f32]], width: usize, height: usize) -> Vec<f32> {
+        assert_eq!(secrets.len(), self.preps.len(), "secret count");
+        let folded = self.folded();
+        let per_secret = folded + self.preps.first().map_or(0, Stack::outputs);
+        let mut input = self.grid(width, height, folded + secrets.len() * per_secret);
+        input.fold(cover, self.factor, 0);
+        for (i, (secret, prep)) in secrets.iter().zip(&self.preps).enumerate() {
+            let offset = folded + i * per_secret;
+            input.fold(secret, self.factor, offset);
+            let mut own = self.grid(width, height, folded);
+            own.fold(secret, self.factor, 0);
+            prep.run(&self.scratch, &own, None, &mut input, offset + folded);
+            self.scratch.keep(own);
+        }
+        let mut residual = self.grid(width, height, folded);
+        let linear = Some((&self.hide_linear, &input));
+        self.hide
+            .run(&self.scratch, &input, linear, &mut residual, 0);
+        let mut container = residual.unfold(self.factor);
+        self.scratch.keep(residual);
+        self.scratch.keep(input);
+        for (value, cover) in container.iter_mut().zip(cover) {
+            *value = (*value + cover).clamp(0.0, 1.0);
+        }
+        container
+    }
+
+    /// The first `count` secret estimates (not clamped), as [`StegoNet::reveal`].
+    pub fn reveal(
+        &self,
+        container: &[f32],
+        count: usize,
+        width: usize,
+        height: usize,
+    ) -> Vec<Vec<f32>> {
+        let mut input = self.grid(width, height, self.folded());
+        input.fold(container, self.factor, 0);
+        let revealed = self
+            .reveals
+            .iter()
+            .take(count)
+            .map(|(stack, linear)| {
+                let mut out = self.grid(width, height, self.folded());
+                stack.run(&self.scratch, &input, Some((linear, &input)), &mut out, 0);
+                let planes = out.unfold(self.factor);
+                self.scratch.keep(out);
+                planes
+            })
+            .collect();
+        self.scratch.keep(input);
+        revealed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::CpuBackend;
+    use crate::model::config::tiny_unshuffle;
+
+    fn planes(width: usize, height: usize, seed: f32) -> Vec<f32> {
+        (0..3 * width * height)
+            .map(|v| 0.5 + 0.45 * (v as f32 * 0.013 + seed).sin() * (v as f32 * 0.0007).cos())
+            .collect()
+    }
+
+    fn tensor(values: &[f32], width: usize, height: usize) -> Tensor<CpuBackend, 4> {
+        Tensor::<CpuBackend, 1>::from_floats(values, &Default::default())
+            .reshape([1, 3, height, width])
+    }
+
+    fn floats(t: Tensor<CpuBackend, 4>) -> Vec<f32> {
+        t.into_data().to_vec::<f32>().unwrap()
+    }
+
+    fn max_difference(a: &[f32], b: &[f32]) -> f32 {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max)
+    }
+
+    #[test]
+    fn hide_and_reveal_match_burn_for_every_secret_count() {
+        let (width, height) = (24, 16);
+        for secrets in 1..=3 {
+            let config = tiny_unshuffle(secrets);
+            let net = config.init::<CpuBackend>(&Default::default());
+            let factor = config.architecture.size_multiple();
+            let direct = DirectNet::of(&net, factor).expect("unshuffle layout");
+            let cover = planes(width, height, 0.0);
+            let hidden: Vec<Vec<f32>> = (0..secrets)
+                .map(|i| planes(width, height, 1.0 + i as f32))
+                .collect();
+            let refs: Vec<&[f32]> = hidden.iter().map(Vec::as_slice).collect();
+            let ours = direct.hide(&cover, &refs, width, height);
+            let tensors: Vec<_> = hidden.iter().map(|s| tensor(s, width, height)).collect();
+            let theirs = floats(net.hide(tensor(&cover, width, height), &tensors));
+            assert!(
+                max_difference(&ours, &theirs) < 1e-5,
+                "hide, {secrets} secrets"
+            );
+            let ours = direct.reveal(&theirs, secrets, width, height);
+            let theirs = net.reveal(tensor(&theirs, width, height), secrets);
+            for (a, b) in ours.iter().zip(theirs) {
+                assert!(
+                    max_difference(a, &floats(b)) < 1e-5,
+                    "reveal, {secrets} secrets"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn baluja_layout_has_no_direct_path() {
+        let config = crate::StegoConfig {
+            secrets: 1,
+            architecture: crate::Architecture::Baluja { filters: 2 },
+            beta: 0.75,
+        };
+        let net = config.init::<CpuBackend>(&Default::default());
+        assert!(DirectNet::of(&net, 1).is_none());
+    }
+}
