@@ -5,6 +5,7 @@ mod commands;
 mod font;
 mod images;
 mod inspection;
+mod memory;
 mod model;
 mod output;
 mod plot;
@@ -90,6 +91,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    memory::keep_large_buffers();
     if let Some(threads) = cli.threads {
         // burn's CPU backend runs on rayon's global pool.
         let pool = rayon::ThreadPoolBuilder::new()

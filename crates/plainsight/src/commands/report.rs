@@ -80,10 +80,13 @@ pub fn decibels(psnr: f64) -> String {
 /// Megapixels from which a one-line note says that the work takes a while.
 const LARGE_MEGAPIXELS: f64 = 4.0;
 
-/// Seconds per megapixel of hide (plus `steps` refinement passes) on two cores
-/// (docs/performance.md: 12 MP hide in about 26 s; a refinement step costs about
-/// two hides).
-const SECONDS_PER_MEGAPIXEL: f64 = 2.2;
+/// Seconds per megapixel of a hide on two cores (docs/performance.md: 12 MP in
+/// about 6.6 s on the direct path).
+const HIDE_SECONDS_PER_MEGAPIXEL: f64 = 0.55;
+
+/// Seconds per megapixel of one refinement step, which runs on burn with
+/// gradients (docs/performance.md: about 34 s per step at 12 MP).
+const REFINE_STEP_SECONDS_PER_MEGAPIXEL: f64 = 2.8;
 
 /// Runs `work` (a hide or a reveal) with a progress bar on stderr, drawn only when
 /// stderr is a terminal and `--quiet` is off, for pictures of a megapixel or more
@@ -118,12 +121,14 @@ pub fn note_if_large(cover: &RgbImage, refine_steps: Option<usize>) {
     if megapixels < LARGE_MEGAPIXELS {
         return;
     }
-    let passes = 1.0 + 2.0 * refine_steps.unwrap_or(0) as f64;
+    let steps = refine_steps.unwrap_or(0) as f64;
+    let seconds =
+        megapixels * (HIDE_SECONDS_PER_MEGAPIXEL + REFINE_STEP_SECONDS_PER_MEGAPIXEL * steps);
     say(&format!(
         "note: {}x{} is {megapixels:.0} megapixels; hiding takes about {:.0} s on two cores",
         cover.width(),
         cover.height(),
-        SECONDS_PER_MEGAPIXEL * megapixels * passes
+        seconds
     ));
 }
 

@@ -34,7 +34,7 @@
 //!   refined), and running jobs together stay within the job memory budget; a job
 //!   larger than the budget runs alone. The estimates run 10–40 % above what was
 //!   measured. After each job, memory glibc kept in its per-thread arenas is
-//!   handed back ([`release_freed_memory`]).
+//!   handed back ([`crate::memory::release_freed_memory`]).
 //!
 //! Adding up the bounds: 66 + 192 + 144 + 600 MB, just about 1 GB at the very
 //! worst (every budget full at the same moment, the estimates exact); measured
@@ -55,6 +55,7 @@ use tokio::time::{timeout_at, Instant};
 
 use super::api::{self, ApiError, Models, Prepared};
 use super::{busy, error, json_reply, too_large, App, Limits};
+use crate::memory::release_freed_memory;
 
 /// Buffered request bodies, all together, hold at most this many bytes (or one
 /// largest body, where the limit is higher).
@@ -286,26 +287,6 @@ fn is_length_limit(error: &axum::Error) -> bool {
     }
     false
 }
-
-/// Hands the memory a finished job freed back to the system. glibc keeps freed
-/// memory in per-thread arenas, so without this a server's resident size creeps
-/// up to the sum of every thread's own peak (the blocking threads' and rayon's),
-/// which the memory budget above does not see: with four workers and 1 MP hides,
-/// 780–830 MB of peak RSS against 480–520 MB with the trim (tests/web_load.rs).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn release_freed_memory() {
-    extern "C" {
-        fn malloc_trim(pad: usize) -> std::os::raw::c_int;
-    }
-    // SAFETY: malloc_trim takes no pointers; it locks and walks glibc's own
-    // arenas and may be called from any thread at any time.
-    unsafe {
-        malloc_trim(0);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn release_freed_memory() {}
 
 #[cfg(test)]
 mod tests {

@@ -1,25 +1,25 @@
-//! 3×3 and 1×1 convolutions on [`Grid`]s as a few large matrix products.
+//! Layers on [`Grid`]s: bias, then each 3×3 convolution through [`Winograd`] and
+//! each 1×1 convolution as one matrix product over the whole grid, then ReLU.
 //!
-//! Output cell `(y, x)` of a 3×3 layer is the sum over kernel rows `dy` of the
-//! `3 · inputs` values of padded cells `(y + dy, x..x + 3)`, which are adjacent,
-//! times that kernel row's weights. Taken over the whole grid, with the two ring
-//! columns computed too, the left operand of kernel row `dy` is one strided view of
-//! the input (row stride `inputs`, rows overlapping): three products per layer, no
-//! copies. The ring columns come out as garbage and are zeroed afterwards.
+//! The 1×1 product runs over every padded cell from the first interior one to the
+//! last, ring columns included, so that its operands are plain strided views of
+//! the grids (no copies); the ring columns come out as garbage and are zeroed.
 
 use rayon::prelude::*;
 
 use super::grid::Grid;
 use super::matmul::{add_product, View};
+use super::winograd::Winograd;
 
 /// One convolution's weights, laid out as the right operand of the products.
 pub struct Conv {
-    kernel: usize,
     pub inputs: usize,
     pub outputs: usize,
     /// 3×3: `[dy][dx][input][output]`; 1×1: `[input][output]`.
     weight: Vec<f32>,
     bias: Vec<f32>,
+    /// The 3×3 weights for [`Winograd`], which runs every 3×3 layer.
+    winograd: Option<Winograd>,
 }
 
 impl Conv {
@@ -41,21 +41,24 @@ impl Conv {
             }
         }
         Conv {
-            kernel: kh,
             inputs,
             outputs,
+            winograd: (kh == 3).then(|| Winograd::new(&ours, inputs, outputs)),
             weight: ours,
             bias: bias.to_vec(),
         }
     }
 
     /// Adds this convolution of `input` to channels `offset..offset + outputs` of
-    /// every cell of `out`, ring columns included (see the module comment).
+    /// the cells of `out` (for 1×1, ring columns too: see the module comment).
     fn accumulate(&self, input: &Grid, out: &mut Grid, offset: usize) {
         assert_eq!(input.channels, self.inputs, "input channels");
+        if let Some(winograd) = &self.winograd {
+            return winograd.accumulate(input, out, offset);
+        }
         let cols = input.padded_cols();
-        // Virtual output cells: every padded cell from (1, 1) on whose kernel window
-        // stays inside the input; the last two of the last row would not.
+        // Virtual output cells: every padded cell from (1, 1) to the last interior
+        // one, ring columns included; each reads the input cell at its own place.
         let cells = input.rows * cols - 2;
         let dst = View {
             start: (cols + 1) * out.channels + offset,
@@ -63,28 +66,27 @@ impl Conv {
             cols: self.outputs,
             row_stride: out.channels,
         };
-        let per_row = self.kernel * self.inputs;
-        for dy in 0..self.kernel {
-            // A 1×1 kernel reads the centre cell: one row and one cell further on.
-            let first_cell = if self.kernel == 1 {
-                cols + 1
-            } else {
-                dy * cols
-            };
-            let lhs = View {
-                start: first_cell * self.inputs,
-                rows: cells,
-                cols: per_row,
-                row_stride: self.inputs,
-            };
-            let rhs = View {
-                start: dy * per_row * self.outputs,
-                rows: per_row,
-                cols: self.outputs,
-                row_stride: self.outputs,
-            };
-            add_product(&mut out.data, dst, &input.data, lhs, &self.weight, rhs);
-        }
+        let lhs = View {
+            start: (cols + 1) * self.inputs,
+            rows: cells,
+            cols: self.inputs,
+            row_stride: self.inputs,
+        };
+        let rhs = View {
+            start: 0,
+            rows: self.inputs,
+            cols: self.outputs,
+            row_stride: self.outputs,
+        };
+        add_product(
+            &mut out.data,
+            dst,
+            &input.data,
+            lhs,
+            &self.weight,
+            rhs,
+            true,
+        );
     }
 }
 
@@ -135,7 +137,11 @@ mod tests {
 
     /// The textbook convolution with zero padding, planar `[channel][y][x]`.
     fn reference(x: &[f32], inputs: usize, h: usize, w: usize, conv: &Conv) -> Vec<f32> {
-        let k = conv.kernel;
+        let k = if conv.weight.len() == 9 * inputs * conv.outputs {
+            3
+        } else {
+            1
+        };
         let r = k as isize / 2;
         let mut out = vec![0.0; conv.outputs * h * w];
         for o in 0..conv.outputs {

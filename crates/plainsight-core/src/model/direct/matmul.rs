@@ -24,11 +24,19 @@ impl View {
     }
 }
 
-/// `dst += lhs · rhs` with the threads of the current rayon pool.
+/// `dst += lhs · rhs`, on the threads of the current rayon pool if `parallel`.
 ///
 /// # Panics
 /// If the shapes disagree or a view reaches past its slice.
-pub fn add_product(dst: &mut [f32], d: View, lhs: &[f32], l: View, rhs: &[f32], r: View) {
+pub fn add_product(
+    dst: &mut [f32],
+    d: View,
+    lhs: &[f32],
+    l: View,
+    rhs: &[f32],
+    r: View,
+    parallel: bool,
+) {
     assert_eq!((d.rows, d.cols), (l.rows, r.cols), "product shape");
     assert_eq!(l.cols, r.rows, "inner dimensions");
     // The kernel writes each element of `dst` once per call: overlapping rows there
@@ -62,7 +70,11 @@ pub fn add_product(dst: &mut [f32], d: View, lhs: &[f32], l: View, rhs: &[f32], 
             false,
             false,
             false,
-            gemm::Parallelism::Rayon(0),
+            if parallel {
+                gemm::Parallelism::Rayon(0)
+            } else {
+                gemm::Parallelism::None
+            },
         );
     }
 }
@@ -99,6 +111,7 @@ mod tests {
                 cols: 2,
                 row_stride: 2,
             },
+            true,
         );
         // row 0: [0,1,2]·rhs = [0+2, 1+2] = [2, 3]; row 1: [1,2,3] → [4, 5]
         assert_eq!(dst, vec![10.0, 12.0, 13.0, 10.0, 10.0, 14.0, 15.0, 10.0]);
@@ -114,6 +127,6 @@ mod tests {
             cols: 2,
             row_stride: 2,
         };
-        add_product(&mut dst, v, &[0.0; 3], v, &[0.0; 4], v);
+        add_product(&mut dst, v, &[0.0; 3], v, &[0.0; 4], v, false);
     }
 }

@@ -14,6 +14,7 @@
 mod conv;
 mod grid;
 mod matmul;
+mod winograd;
 
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
