@@ -6,6 +6,7 @@ them) per image size, median of 3 after one warm-up run, and prints a Markdown t
 Usage: python3 bench/torch_peer.py [threads]   (PyTorch from PyPI; default 2 threads)
 """
 
+import os
 import statistics
 import sys
 import time
@@ -57,26 +58,46 @@ def conv_stack(widths):
 
 
 class Unshuffle(nn.Module):
-    """plainsight's default layout (docs/model.md): factor 4, width 128, depth 5."""
+    """plainsight's unshuffle layout (docs/model.md): default-1 is factor 4 with one
+    secret; default-3 is factor 8 with three (width 128, depth 5 for both)."""
 
-    def __init__(self, f=4, width=128, prep=64, depth=5):
+    def __init__(self, f=4, width=128, prep=64, depth=5, secrets=1):
         super().__init__()
         d = 3 * f * f
         self.f = f
-        self.prep = nn.Sequential(conv_stack([d, prep, prep]), nn.ReLU())
-        inputs = d + d + prep
+        self.secrets = secrets
+        self.preps = nn.ModuleList(
+            nn.Sequential(conv_stack([d, prep, prep]), nn.ReLU()) for _ in range(secrets)
+        )
+        inputs = d + secrets * (d + prep)
         self.hide = conv_stack([inputs] + [width] * (depth - 1) + [d])
         self.hide_linear = nn.Conv2d(inputs, d, 1)
-        self.reveal = conv_stack([d] + [width] * (depth - 1) + [d])
-        self.reveal_linear = nn.Conv2d(d, d, 1)
+        self.reveals = nn.ModuleList(
+            conv_stack([d] + [width] * (depth - 1) + [d]) for _ in range(secrets)
+        )
+        self.reveal_linears = nn.ModuleList(nn.Conv2d(d, d, 1) for _ in range(secrets))
+
+    @property
+    def prep(self):
+        return self.preps[0]
+
+    @property
+    def reveal(self):
+        return self.reveals[0]
+
+    @property
+    def reveal_linear(self):
+        return self.reveal_linears[0]
 
     def forward(self, cover, secret):
         c, s = F.pixel_unshuffle(cover, self.f), F.pixel_unshuffle(secret, self.f)
-        x = torch.cat([c, s, self.prep(s)], 1)
+        # Each secret is the same picture here: speed does not depend on content.
+        x = torch.cat([c] + [t for p in self.preps for t in (s, p(s))], 1)
         container = cover + F.pixel_shuffle(self.hide(x) + self.hide_linear(x), self.f)
         container = container.clamp(0, 1)
         y = F.pixel_unshuffle(container, self.f)
-        return F.pixel_shuffle(self.reveal(y) + self.reveal_linear(y), self.f)
+        return [F.pixel_shuffle(r(y) + l(y), self.f)
+                for r, l in zip(self.reveals, self.reveal_linears)]
 
 
 def time_model(model, width, height, repeats=3):
@@ -94,13 +115,23 @@ def time_model(model, width, height, repeats=3):
 
 def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    # PLAINSIGHT_PEER_QUICK=1 skips Baluja's layout (minutes per size).
+    quick = os.environ.get("PLAINSIGHT_PEER_QUICK") == "1"
     torch.set_num_threads(threads)
     print(f"PyTorch {torch.__version__}, {threads} threads")
     print("| architecture | size | hide + reveal (s) | s per megapixel |")
     print("|---|---|---|---|")
-    for name, model in [("Baluja (PyTorch)", Baluja()), ("plainsight default (PyTorch)", Unshuffle())]:
+    small = [(256, 256), (512, 512), (768, 512)]
+    large = small + [(4000, 3000)]
+    models = [
+        ("plainsight default-1 layout (PyTorch)", Unshuffle(), large),
+        ("plainsight default-3 layout (PyTorch)", Unshuffle(f=8, secrets=3), small),
+    ]
+    if not quick:
+        models.insert(0, ("Baluja (PyTorch)", Baluja(), small))
+    for name, model, sizes in models:
         model.eval()
-        for width, height in [(256, 256), (512, 512), (768, 512)]:
+        for width, height in sizes:
             seconds = time_model(model, width, height)
             mp = width * height / 1e6
             print(f"| {name} | {width}x{height} | {seconds:.3f} | {seconds / mp:.3f} |", flush=True)

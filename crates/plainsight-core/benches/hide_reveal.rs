@@ -1,5 +1,5 @@
-//! Hide and reveal with the embedded default-1 model at several image sizes, on the
-//! direct CPU path (the default) and on burn.
+//! Hide and reveal with the embedded default-1 model at several image sizes (and
+//! default-3 at the small ones), on the direct CPU path (the default) or on burn.
 //!
 //! `cargo bench -p plainsight-core` (threads: all cores; set `RAYON_NUM_THREADS` to
 //! limit; `PLAINSIGHT_BENCH_ENGINE=burn` times burn).
@@ -14,8 +14,10 @@ fn main() {
 
 const SIZES: [(usize, usize); 4] = [(256, 256), (512, 512), (768, 512), (4000, 3000)];
 
-fn model() -> Stego<CpuBackend> {
-    let model = plainsight_weights::by_name("default-1").expect("embedded");
+const SMALL: [(usize, usize); 3] = [(256, 256), (512, 512), (768, 512)];
+
+fn model(name: &str) -> Stego<CpuBackend> {
+    let model = plainsight_weights::by_name(name).expect("embedded");
     let engine = match std::env::var("PLAINSIGHT_BENCH_ENGINE").as_deref() {
         Ok("burn") => Engine::Burn,
         _ => Engine::Direct,
@@ -47,18 +49,40 @@ fn size_label(size: &(usize, usize)) -> String {
 
 #[divan::bench(args = SIZES.iter().map(size_label), sample_count = 3, sample_size = 1)]
 fn hide(bencher: divan::Bencher, size: &str) {
-    let (w, h) = parse(size);
-    let stego = model();
-    let (cover, secret) = (photo(w, h, 1), photo(w, h, 2));
-    bencher.bench_local(|| stego.hide(&cover, std::slice::from_ref(&secret)).unwrap());
+    time_hide(bencher, "default-1", size);
 }
 
 #[divan::bench(args = SIZES.iter().map(size_label), sample_count = 3, sample_size = 1)]
 fn reveal(bencher: divan::Bencher, size: &str) {
+    time_reveal(bencher, "default-1", size);
+}
+
+#[divan::bench(args = SMALL.iter().map(size_label), sample_count = 3, sample_size = 1)]
+fn hide_default_3(bencher: divan::Bencher, size: &str) {
+    time_hide(bencher, "default-3", size);
+}
+
+#[divan::bench(args = SMALL.iter().map(size_label), sample_count = 3, sample_size = 1)]
+fn reveal_default_3(bencher: divan::Bencher, size: &str) {
+    time_reveal(bencher, "default-3", size);
+}
+
+fn inputs(name: &str, size: &str) -> (Stego<CpuBackend>, RgbImage, Vec<RgbImage>) {
     let (w, h) = parse(size);
-    let stego = model();
-    let container = stego.hide(&photo(w, h, 1), &[photo(w, h, 2)]).unwrap();
-    bencher.bench_local(|| stego.reveal(&container, 1).unwrap());
+    let stego = model(name);
+    let secrets = (0..stego.secrets()).map(|i| photo(w, h, 2 + i)).collect();
+    (stego, photo(w, h, 1), secrets)
+}
+
+fn time_hide(bencher: divan::Bencher, name: &str, size: &str) {
+    let (stego, cover, secrets) = inputs(name, size);
+    bencher.bench_local(|| stego.hide(&cover, &secrets).unwrap());
+}
+
+fn time_reveal(bencher: divan::Bencher, name: &str, size: &str) {
+    let (stego, cover, secrets) = inputs(name, size);
+    let container = stego.hide(&cover, &secrets).unwrap();
+    bencher.bench_local(|| stego.reveal(&container, stego.secrets()).unwrap());
 }
 
 fn parse(size: &str) -> (usize, usize) {

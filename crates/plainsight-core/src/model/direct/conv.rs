@@ -8,8 +8,8 @@
 use rayon::prelude::*;
 
 use super::grid::Grid;
-use super::matmul::{add_product, View};
-use super::winograd::Winograd;
+use super::matmul::{product, How, View};
+use super::winograd::{Finish, Winograd};
 
 /// One convolution's weights, laid out as the right operand of the products.
 pub struct Conv {
@@ -51,11 +51,9 @@ impl Conv {
 
     /// Adds this convolution of `input` to channels `offset..offset + outputs` of
     /// the cells of `out` (for 1×1, ring columns too: see the module comment).
-    fn accumulate(&self, input: &Grid, out: &mut Grid, offset: usize) {
+    fn accumulate_1x1(&self, input: &Grid, out: &mut Grid, offset: usize) {
         assert_eq!(input.channels, self.inputs, "input channels");
-        if let Some(winograd) = &self.winograd {
-            return winograd.accumulate(input, out, offset);
-        }
+        assert!(self.winograd.is_none(), "a 1×1 convolution");
         let cols = input.padded_cols();
         // Virtual output cells: every padded cell from (1, 1) to the last interior
         // one, ring columns included; each reads the input cell at its own place.
@@ -78,20 +76,17 @@ impl Conv {
             cols: self.outputs,
             row_stride: self.outputs,
         };
-        add_product(
-            &mut out.data,
-            dst,
-            &input.data,
-            lhs,
-            &self.weight,
-            rhs,
-            true,
-        );
+        let how = How {
+            add: true,
+            parallel: true,
+        };
+        product(&mut out.data, dst, &input.data, lhs, &self.weight, rhs, how);
     }
 }
 
 /// Sets channels `offset..` of `out` to the sum of each `(conv, input)` pair's
-/// convolution plus their biases, then ReLU if asked; the ring stays zero.
+/// convolution plus their biases, then ReLU if asked; the ring stays zero. Every
+/// layer of the unshuffle layout has exactly one 3×3 part (and maybe 1×1 ones).
 pub fn layer(out: &mut Grid, offset: usize, parts: &[(&Conv, &Grid)], relu: bool) {
     let outputs = parts[0].0.outputs;
     let mut bias = vec![0.0; outputs];
@@ -103,26 +98,30 @@ pub fn layer(out: &mut Grid, offset: usize, parts: &[(&Conv, &Grid)], relu: bool
         }
     }
     assert!(offset + outputs <= out.channels, "output channels");
+    let (threes, ones): (Vec<_>, Vec<_>) = parts.iter().partition(|(c, _)| c.winograd.is_some());
+    let [(three, three_input)] = threes[..] else {
+        panic!("a layer needs one 3×3 convolution");
+    };
+    let winograd = three.winograd.as_ref().expect("3×3");
+    if ones.is_empty() {
+        // The usual layer: Winograd writes bias, sum and ReLU row by row, in cache.
+        let finish = Finish {
+            bias: Some(&bias),
+            relu,
+        };
+        return winograd.accumulate(three_input, out, offset, &finish);
+    }
     let channels = out.channels;
     rows_of(out).for_each(|row| {
         for cell in row.chunks_exact_mut(channels) {
             cell[offset..offset + outputs].copy_from_slice(&bias);
         }
     });
-    for (conv, input) in parts {
-        conv.accumulate(input, out, offset);
+    for (conv, input) in ones {
+        conv.accumulate_1x1(input, out, offset);
     }
-    rows_of(out).for_each(|row| {
-        let last = row.len() / channels - 1;
-        for (x, cell) in row.chunks_exact_mut(channels).enumerate() {
-            let values = &mut cell[offset..offset + outputs];
-            if x == 0 || x == last {
-                values.fill(0.0);
-            } else if relu {
-                values.iter_mut().for_each(|v| *v = v.max(0.0));
-            }
-        }
-    });
+    let finish = Finish { bias: None, relu };
+    winograd.accumulate(three_input, out, offset, &finish);
 }
 
 /// The padded rows of `grid` that hold interior cells, for parallel passes.

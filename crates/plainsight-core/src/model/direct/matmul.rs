@@ -24,19 +24,20 @@ impl View {
     }
 }
 
-/// `dst += lhs · rhs`, on the threads of the current rayon pool if `parallel`.
+/// How [`product`] writes and where it runs.
+#[derive(Clone, Copy)]
+pub struct How {
+    /// `dst += lhs · rhs` rather than `dst = lhs · rhs`.
+    pub add: bool,
+    /// On the threads of the current rayon pool rather than the calling one.
+    pub parallel: bool,
+}
+
+/// `dst = lhs · rhs` or `dst += lhs · rhs`, as `how` says.
 ///
 /// # Panics
 /// If the shapes disagree or a view reaches past its slice.
-pub fn add_product(
-    dst: &mut [f32],
-    d: View,
-    lhs: &[f32],
-    l: View,
-    rhs: &[f32],
-    r: View,
-    parallel: bool,
-) {
+pub fn product(dst: &mut [f32], d: View, lhs: &[f32], l: View, rhs: &[f32], r: View, how: How) {
     assert_eq!((d.rows, d.cols), (l.rows, r.cols), "product shape");
     assert_eq!(l.cols, r.rows, "inner dimensions");
     // The kernel writes each element of `dst` once per call: overlapping rows there
@@ -58,7 +59,7 @@ pub fn add_product(
             dst.as_mut_ptr().add(d.start),
             1,
             d.row_stride as isize,
-            true,
+            how.add,
             lhs.as_ptr().add(l.start),
             1,
             l.row_stride as isize,
@@ -70,7 +71,7 @@ pub fn add_product(
             false,
             false,
             false,
-            if parallel {
+            if how.parallel {
                 gemm::Parallelism::Rayon(0)
             } else {
                 gemm::Parallelism::None
@@ -83,13 +84,18 @@ pub fn add_product(
 mod tests {
     use super::*;
 
+    const ADD: How = How {
+        add: true,
+        parallel: true,
+    };
+
     #[test]
     fn adds_a_product_through_strided_overlapping_views() {
         // lhs rows overlap: row r is [r, r+1, r+2].
         let lhs: Vec<f32> = (0..6).map(|v| v as f32).collect();
         let rhs = vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0]; // 3×2
         let mut dst = vec![10.0; 8]; // 2 rows of 2, row stride 4
-        add_product(
+        product(
             &mut dst,
             View {
                 start: 1,
@@ -111,7 +117,7 @@ mod tests {
                 cols: 2,
                 row_stride: 2,
             },
-            true,
+            ADD,
         );
         // row 0: [0,1,2]·rhs = [0+2, 1+2] = [2, 3]; row 1: [1,2,3] → [4, 5]
         assert_eq!(dst, vec![10.0, 12.0, 13.0, 10.0, 10.0, 14.0, 15.0, 10.0]);
@@ -127,6 +133,6 @@ mod tests {
             cols: 2,
             row_stride: 2,
         };
-        add_product(&mut dst, v, &[0.0; 3], v, &[0.0; 4], v, false);
+        product(&mut dst, v, &[0.0; 3], v, &[0.0; 4], v, ADD);
     }
 }

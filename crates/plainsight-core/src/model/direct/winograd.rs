@@ -11,7 +11,7 @@
 use rayon::prelude::*;
 
 use super::grid::Grid;
-use super::matmul::{add_product, View};
+use super::matmul::{product, How, View};
 
 /// One 3×3 convolution's weights in the transformed space.
 pub struct Winograd {
@@ -51,8 +51,9 @@ impl Winograd {
     }
 
     /// Adds this convolution of `input` to channels `offset..offset + outputs` of
-    /// the interior cells of `out`; the zero ring is not touched.
-    pub fn accumulate(&self, input: &Grid, out: &mut Grid, offset: usize) {
+    /// the interior cells of `out` (or sets them to it plus `finish.bias`), then
+    /// applies ReLU if asked and zeroes those channels in the ring cells.
+    pub fn accumulate(&self, input: &Grid, out: &mut Grid, offset: usize, finish: &Finish) {
         assert_eq!(input.channels, self.inputs, "input channels");
         assert_eq!((input.rows, input.cols), (out.rows, out.cols), "grid size");
         let tiles = input.cols.div_ceil(2);
@@ -70,7 +71,6 @@ impl Winograd {
                 },
                 |buffers, (tile_row, out_rows)| {
                     self.spread(input, tile_row, &mut buffers.spread, &mut buffers.half);
-                    buffers.products.fill(0.0);
                     for xi in 0..16 {
                         // Point ξ of every tile: rows `16 · channels` apart.
                         let points = |cols: usize| View {
@@ -85,14 +85,19 @@ impl Winograd {
                             cols: self.outputs,
                             row_stride: self.outputs,
                         };
-                        add_product(
+                        // Each point's slice is written whole: no need to zero it.
+                        let how = How {
+                            add: false,
+                            parallel: false,
+                        };
+                        product(
                             &mut buffers.products,
                             points(self.outputs),
                             &buffers.spread,
                             points(self.inputs),
                             &self.transformed,
                             weights,
-                            false,
+                            how,
                         );
                     }
                     let place = Place {
@@ -102,7 +107,24 @@ impl Winograd {
                         channels,
                         offset,
                     };
+                    let outputs = offset..offset + self.outputs;
+                    if let Some(bias) = finish.bias {
+                        for row in out_rows.chunks_exact_mut(row_len) {
+                            for cell in cells(row, channels, &outputs).skip(1).take(cols) {
+                                cell.copy_from_slice(bias);
+                            }
+                        }
+                    }
                     self.gather(&buffers.products, &place, out_rows, &mut buffers.half);
+                    for row in out_rows.chunks_exact_mut(row_len) {
+                        for (x, cell) in cells(row, channels, &outputs).enumerate() {
+                            if x == 0 || x == cols + 1 {
+                                cell.fill(0.0);
+                            } else if finish.relu {
+                                cell.iter_mut().for_each(|v| *v = v.max(0.0));
+                            }
+                        }
+                    }
                 },
             );
     }
@@ -205,6 +227,23 @@ fn add_transform_a([a, b, c, d]: [&[f32]; 4], first: &mut [f32], second: Option<
             second[k] += b[k] - c[k] - d[k];
         }
     }
+}
+
+/// Channels `range` of each cell of one padded row.
+fn cells<'a>(
+    row: &'a mut [f32],
+    channels: usize,
+    range: &'a std::ops::Range<usize>,
+) -> impl Iterator<Item = &'a mut [f32]> {
+    row.chunks_exact_mut(channels)
+        .map(move |cell| &mut cell[range.clone()])
+}
+
+/// What [`Winograd::accumulate`] does besides adding the convolution.
+pub struct Finish<'a> {
+    /// Set the outputs to this bias plus the convolution instead of adding to them.
+    pub bias: Option<&'a [f32]>,
+    pub relu: bool,
 }
 
 /// One thread's working memory for a row of tiles.
