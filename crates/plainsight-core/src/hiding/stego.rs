@@ -124,7 +124,7 @@ impl<B: Backend> Stego<B> {
     /// Hides `secrets` (exactly as many as the model carries, each the cover's size)
     /// in `cover`. The container has the cover's size and is already 8-bit.
     pub fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
-        self.hide_with(cover, secrets, |tensors| match &self.direct {
+        let container = self.hide_with(cover, secrets, |tensors| match &self.direct {
             Some(direct) => {
                 let [_, _, height, width] = tensors[0].dims();
                 let planes: Vec<Vec<f32>> = tensors.iter().map(floats).collect();
@@ -133,7 +133,9 @@ impl<B: Backend> Stego<B> {
                 self.tensor(container, width, height)
             }
             None => self.net.hide(tensors[0].clone(), &tensors[1..]),
-        })
+        });
+        self.release_buffers();
+        container
     }
 
     /// [`Stego::hide`] with `make_container` turning one tile's cover and secrets
@@ -175,19 +177,26 @@ impl<B: Backend> Stego<B> {
     /// Reveals the first `count` secrets (1 up to the model's count) from a container.
     pub fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
         check_reveal_count(self.secrets(), count)?;
-        Ok(
-            self.tiled(&[container], Border::Edge, |tensors| match &self.direct {
-                Some(direct) => {
-                    let [_, _, height, width] = tensors[0].dims();
-                    direct
-                        .reveal(&floats(&tensors[0]), count, width, height)
-                        .into_iter()
-                        .map(|planes| self.tensor(planes, width, height))
-                        .collect()
-                }
-                None => self.net.reveal(tensors[0].clone(), count),
-            }),
-        )
+        let revealed = self.tiled(&[container], Border::Edge, |tensors| match &self.direct {
+            Some(direct) => {
+                let [_, _, height, width] = tensors[0].dims();
+                direct
+                    .reveal(&floats(&tensors[0]), count, width, height)
+                    .into_iter()
+                    .map(|planes| self.tensor(planes, width, height))
+                    .collect()
+            }
+            None => self.net.reveal(tensors[0].clone(), count),
+        });
+        self.release_buffers();
+        Ok(revealed)
+    }
+
+    /// Frees the direct path's buffers once a whole picture is done.
+    fn release_buffers(&self) {
+        if let Some(direct) = &self.direct {
+            direct.release_buffers();
+        }
     }
 
     /// One planar RGB image as a `[1, 3, height, width]` tensor.

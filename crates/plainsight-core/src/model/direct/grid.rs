@@ -106,6 +106,11 @@ impl Scratch {
         kept.sort_by_key(Vec::capacity);
     }
 
+    /// Frees every kept buffer.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Vec<f32>>> {
         // A panic elsewhere cannot leave a list of buffers inconsistent.
         self.0

@@ -131,6 +131,13 @@ impl DirectNet {
         })
     }
 
+    /// Frees the buffers kept between tiles. Call it when a whole picture is done,
+    /// so a long-lived model (the web server's) does not hold its largest tile's
+    /// memory; concurrent calls lose only some reuse.
+    pub fn release_buffers(&self) {
+        self.scratch.clear();
+    }
+
     /// Channels of one folded RGB block.
     fn folded(&self) -> usize {
         3 * self.factor * self.factor
