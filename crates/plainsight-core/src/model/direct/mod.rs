@@ -3,13 +3,13 @@
 //! burn's CPU backend runs each convolution as a layout conversion, an im2col copy
 //! and a matrix product, per layer and per call. Our networks are only 3×3 and 1×1
 //! convolutions with ReLU on the block grid, so this path keeps every activation in
-//! one channels-last [`Grid`] with its zero padding stored (no conversions, no
-//! im2col: [`conv`] says how), writes the preparation features straight into the
-//! hiding network's input, adds the 1×1 linear paths into the last layer's output,
-//! and applies bias and ReLU in one pass. It reads the same weights as burn (copied
-//! out of a [`StegoNet`] once) and gives the same numbers up to float summation
-//! order (`tests` bound the difference). Training and refinement stay on burn,
-//! which has the gradients.
+//! one channels-last `Grid` with its zero padding stored (no conversions, no im2col),
+//! runs each 3×3 layer as Winograd's F(2×2, 3×3) with bias and ReLU in the same pass
+//! (`winograd.rs`), adds the 1×1 linear paths into the last layer (`conv.rs`), and
+//! writes the preparation features straight into the hiding network's input. It
+//! reads the same weights as burn (copied out of a [`StegoNet`] once) and gives the
+//! same numbers up to float summation order (`tests` bound the difference).
+//! Training and refinement stay on burn, which has the gradients.
 
 mod conv;
 mod grid;
