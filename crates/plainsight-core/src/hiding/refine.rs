@@ -21,8 +21,9 @@ use burn::module::AutodiffModule;
 
 use crate::channel::Channel;
 use crate::error::Result;
-use crate::hiding::stego::Stego;
-use crate::model::loss::mean_log_mse;
+use crate::hiding::stego::{floats, Stego};
+use crate::model::direct::DirectNet;
+use crate::model::loss::{mean_log_mse, LOG_FLOOR};
 use crate::model::StegoNet;
 use crate::pixels::RgbImage;
 use crate::Hider;
@@ -130,6 +131,107 @@ pub fn refine_container<B: AutodiffBackend>(
     best.expect("the start is always scored").1
 }
 
+/// [`refine_container`] on the direct CPU path: the same loss, steps, Adam and
+/// choice of the best container, on planar images (`3 × height × width` values);
+/// the reveal network's gradient comes from [`DirectNet::reveal_with_gradient`].
+pub fn refine_container_direct(
+    direct: &DirectNet,
+    images: &PlanarTile,
+    container: Vec<f32>,
+    refinement: &Refinement,
+) -> Vec<f32> {
+    let PlanarTile {
+        cover,
+        secrets,
+        width,
+        height,
+    } = images;
+    let (beta1, beta2, epsilon) = (0.9f32, 0.999f32, 1e-8f32);
+    let mut x = container;
+    let mut first = vec![0.0f32; x.len()];
+    let mut second = vec![0.0f32; x.len()];
+    let start_rate = refinement.levels_per_step / 255.0;
+    let mut start: Option<Vec<f32>> = None;
+    let mut best: Option<(f32, Vec<f32>)> = None;
+    let weight = refinement.beta / secrets.len() as f32;
+    let slack = refinement.tolerance_db * std::f32::consts::LN_10 / 10.0;
+    for step in 0..=refinement.steps {
+        crate::hiding::progress::within(step, refinement.steps);
+        // 8-bit rounding forward, the identity backward (as Channel::Quantize8).
+        let stored: Vec<f32> = x
+            .iter()
+            .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() / 255.0)
+            .collect();
+        let (container_error, mut gradient) = log_mse_and_gradient(cover, &stored, 1.0);
+        let mut parts = vec![container_error];
+        let (_, through_reveal) =
+            direct.reveal_with_gradient(&stored, secrets.len(), *width, *height, |revealed| {
+                revealed
+                    .iter()
+                    .zip(secrets.iter())
+                    .map(|(revealed, secret)| {
+                        let (error, gradient) = log_mse_and_gradient(secret, revealed, weight);
+                        parts.push(error);
+                        gradient
+                    })
+                    .collect()
+            });
+        for (g, r) in gradient.iter_mut().zip(through_reveal) {
+            *g += r;
+        }
+        let start = start.get_or_insert_with(|| parts.clone());
+        let no_worse = parts
+            .iter()
+            .zip(start.iter())
+            .all(|(now, then)| *now <= *then + slack);
+        let value = parts[0] + weight * parts[1..].iter().sum::<f32>();
+        if no_worse && best.as_ref().is_none_or(|(lowest, _)| value < *lowest) {
+            best = Some((value, x.clone()));
+        }
+        if step == refinement.steps {
+            break;
+        }
+        let t = (step + 1) as i32;
+        let progress = step as f32 / refinement.steps as f32;
+        let rate = start_rate * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos());
+        let (correct1, correct2) = (1.0 - beta1.powi(t), 1.0 - beta2.powi(t));
+        for (((x, m), v), g) in x.iter_mut().zip(&mut first).zip(&mut second).zip(&gradient) {
+            *m = *m * beta1 + g * (1.0 - beta1);
+            *v = *v * beta2 + g * g * (1.0 - beta2);
+            let update = (*m / correct1) / ((*v / correct2).sqrt() + epsilon);
+            *x = (*x - update * rate).clamp(0.0, 1.0);
+        }
+    }
+    best.expect("the start is always scored").1
+}
+
+/// One tile's cover and secrets as planar images.
+pub struct PlanarTile {
+    pub cover: Vec<f32>,
+    pub secrets: Vec<Vec<f32>>,
+    pub width: usize,
+    pub height: usize,
+}
+
+/// `ln MSE(target, estimate)` (floored as in training) and `scale` times its
+/// gradient with respect to `estimate`.
+fn log_mse_and_gradient(target: &[f32], estimate: &[f32], scale: f32) -> (f32, Vec<f32>) {
+    let n = target.len() as f64;
+    let squared: f64 = target
+        .iter()
+        .zip(estimate)
+        .map(|(t, e)| f64::from(e - t).powi(2))
+        .sum();
+    let mse = squared / n + LOG_FLOOR;
+    let factor = (2.0 / (n * mse)) as f32 * scale;
+    let gradient = target
+        .iter()
+        .zip(estimate)
+        .map(|(t, e)| (e - t) * factor)
+        .collect();
+    (mse.ln() as f32, gradient)
+}
+
 /// A [`Hider`] that refines every container: hides with `refiner` (the model on an
 /// autodiff backend) and reveals with `revealer` (the same weights, plain backend,
 /// which is faster).
@@ -168,6 +270,22 @@ impl<B: AutodiffBackend> Stego<B> {
         secrets: &[RgbImage],
         refinement: &Refinement,
     ) -> Result<RgbImage> {
+        if let Some(direct) = self.direct() {
+            return self.hide_with(cover, secrets, |tensors| {
+                let [_, _, height, width] = tensors[0].dims();
+                let mut planes: Vec<Vec<f32>> = tensors.iter().map(floats).collect();
+                let tile = PlanarTile {
+                    cover: planes.remove(0),
+                    secrets: planes,
+                    width,
+                    height,
+                };
+                let secrets: Vec<&[f32]> = tile.secrets.iter().map(Vec::as_slice).collect();
+                let container = direct.hide(&tile.cover, &secrets, width, height);
+                let refined = refine_container_direct(direct, &tile, container, refinement);
+                self.tensor(refined, width, height)
+            });
+        }
         let plain = self.net().valid();
         self.hide_with(cover, secrets, |tensors| {
             let inner: Vec<_> = tensors.iter().map(|t| t.clone().inner()).collect();
@@ -253,6 +371,31 @@ mod tests {
             assert!(container > plain_container - 0.26, "{report}");
             assert!(revealed > plain_revealed - 0.26, "{report}");
         }
+    }
+
+    #[test]
+    fn direct_and_burn_refinement_agree() {
+        let direct = small_stego();
+        let burn = small_stego().with_engine(crate::hiding::Engine::Burn);
+        let (cover, secret) = (ripples(4.0, 24, 20), ripples(8.0, 24, 20));
+        let refinement = Refinement {
+            steps: 20,
+            ..Refinement::default()
+        };
+        let secrets = std::slice::from_ref(&secret);
+        let a = direct.hide_refined(&cover, secrets, &refinement).unwrap();
+        let b = burn.hide_refined(&cover, secrets, &refinement).unwrap();
+        let revealed = |c: &RgbImage| psnr(&secret, &burn.reveal(c, 1).unwrap()[0]);
+        let report = format!(
+            "direct {:.3}/{:.3}, burn {:.3}/{:.3} dB",
+            psnr(&cover, &a),
+            revealed(&a),
+            psnr(&cover, &b),
+            revealed(&b)
+        );
+        assert!((psnr(&cover, &a) - psnr(&cover, &b)).abs() < 0.05, "{report}");
+        assert!((revealed(&a) - revealed(&b)).abs() < 0.05, "{report}");
+        assert!(psnr(&a, &b) > 45.0, "{report}");
     }
 
     #[test]

@@ -117,6 +117,12 @@ impl<B: Backend> Stego<B> {
         self.config.secrets
     }
 
+    /// The direct CPU path's networks, where the layout has one (and the engine
+    /// is not set to burn).
+    pub(crate) fn direct(&self) -> Option<&DirectNet> {
+        self.direct.as_ref()
+    }
+
     pub fn net(&self) -> &StegoNet<B> {
         &self.net
     }
@@ -200,7 +206,7 @@ impl<B: Backend> Stego<B> {
     }
 
     /// One planar RGB image as a `[1, 3, height, width]` tensor.
-    fn tensor(&self, planes: Vec<f32>, width: usize, height: usize) -> Tensor<B, 4> {
+    pub(crate) fn tensor(&self, planes: Vec<f32>, width: usize, height: usize) -> Tensor<B, 4> {
         Tensor::from_data(TensorData::new(planes, [1, 3, height, width]), &self.device)
     }
 
@@ -327,7 +333,7 @@ impl<B: Backend> Hider for Stego<B> {
 }
 
 /// The values of a `[1, 3, height, width]` tensor, planar.
-fn floats<B: Backend>(tensor: &Tensor<B, 4>) -> Vec<f32> {
+pub(crate) fn floats<B: Backend>(tensor: &Tensor<B, 4>) -> Vec<f32> {
     tensor
         .clone()
         .into_data()

@@ -52,7 +52,7 @@ fn sum_over_secrets<B: Backend>(
 
 /// Smallest per-image MSE the log loss sees (about 100 dB), so a perfect image
 /// cannot send it to −∞.
-const LOG_FLOOR: f64 = 1e-10;
+pub(crate) const LOG_FLOOR: f64 = 1e-10;
 
 /// Mean over the images of ln MSE(a, b), each image's error measured on its own.
 pub(crate) fn mean_log_mse<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>) -> Tensor<B, 1> {

@@ -49,6 +49,31 @@ impl Conv {
         }
     }
 
+    /// The convolution that carries gradients back through this one: the kernel
+    /// turned half a turn, inputs and outputs swapped, no bias. (Output `p` of a
+    /// 3×3 layer reads input `p + t − 1` through tap `t`, so the input gradient at
+    /// `q` gathers the output gradient at `q − (t − 1)` through the transposed tap.)
+    pub fn transposed(&self) -> Conv {
+        let taps = self.weight.len() / (self.inputs * self.outputs);
+        let mut weight = vec![0.0; self.weight.len()];
+        for tap in 0..taps {
+            let turned = taps - 1 - tap;
+            for i in 0..self.inputs {
+                for o in 0..self.outputs {
+                    weight[(tap * self.outputs + o) * self.inputs + i] =
+                        self.weight[(turned * self.inputs + i) * self.outputs + o];
+                }
+            }
+        }
+        Conv {
+            inputs: self.outputs,
+            outputs: self.inputs,
+            winograd: (taps == 9).then(|| Winograd::new(&weight, self.outputs, self.inputs)),
+            weight,
+            bias: vec![0.0; self.inputs],
+        }
+    }
+
     /// Adds this convolution of `input` to channels `offset..offset + outputs` of
     /// the cells of `out` (for 1×1, ring columns too: see the module comment).
     fn accumulate_1x1(&self, input: &Grid, out: &mut Grid, offset: usize) {
@@ -122,6 +147,22 @@ pub fn layer(out: &mut Grid, offset: usize, parts: &[(&Conv, &Grid)], relu: bool
     }
     let finish = Finish { bias: None, relu };
     winograd.accumulate(three_input, out, offset, &finish);
+}
+
+/// Zeroes `gradient` wherever `activation` (a ReLU's output) is not positive.
+pub fn relu_gradient(gradient: &mut Grid, activation: &Grid) {
+    assert_eq!(gradient.data.len(), activation.data.len(), "grid shapes");
+    gradient
+        .data
+        .par_chunks_mut(4096)
+        .zip(activation.data.par_chunks(4096))
+        .for_each(|(g, a)| {
+            for (g, a) in g.iter_mut().zip(a) {
+                if *a <= 0.0 {
+                    *g = 0.0;
+                }
+            }
+        });
 }
 
 /// The padded rows of `grid` that hold interior cells, for parallel passes.

@@ -19,7 +19,7 @@ mod winograd;
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 
-use self::conv::{layer, Conv};
+use self::conv::{layer, relu_gradient, Conv};
 use self::grid::{Grid, Scratch};
 use super::blocks::ConvStack;
 use super::nets::{HideNet, PrepNet, RevealNet};
@@ -44,7 +44,8 @@ impl Stack {
     }
 
     /// Runs the stack on `input` into channels `offset..` of `out`, adding
-    /// `beside` (a 1×1 path and its input) to the last layer.
+    /// `beside` (a 1×1 path and its input) to the last layer. With `keep`, the
+    /// hidden layers' outputs are pushed there (for gradients) instead of reused.
     fn run(
         &self,
         scratch: &Scratch,
@@ -52,6 +53,7 @@ impl Stack {
         beside: Option<(&Conv, &Grid)>,
         out: &mut Grid,
         offset: usize,
+        mut keep: Option<&mut Vec<Grid>>,
     ) {
         let last = self.layers.len() - 1;
         let mut current: Option<Grid> = None;
@@ -66,12 +68,23 @@ impl Stack {
             let mut next = scratch.grid(input.rows, input.cols, conv.outputs);
             layer(&mut next, 0, &[(conv, source)], true);
             if let Some(done) = current.replace(next) {
-                scratch.keep(done);
+                match keep.as_deref_mut() {
+                    Some(kept) => kept.push(done),
+                    None => scratch.keep(done),
+                }
             }
         }
         if let Some(done) = current {
-            scratch.keep(done);
+            match keep {
+                Some(kept) => kept.push(done),
+                None => scratch.keep(done),
+            }
         }
+    }
+
+    /// The same layers transposed, for gradients (see [`Conv::transposed`]).
+    fn transposed(&self) -> Vec<Conv> {
+        self.layers.iter().map(Conv::transposed).collect()
     }
 }
 
@@ -93,6 +106,8 @@ pub struct DirectNet {
     hide: Stack,
     hide_linear: Conv,
     reveals: Vec<(Stack, Conv)>,
+    /// Each reveal network's layers and 1×1 path transposed, for refinement.
+    reveals_transposed: Vec<(Vec<Conv>, Conv)>,
     scratch: Scratch,
 }
 
@@ -121,7 +136,12 @@ impl DirectNet {
                 RevealNet::Baluja(_) => None,
             })
             .collect::<Option<Vec<_>>>()?;
+        let reveals_transposed = reveals
+            .iter()
+            .map(|(stack, linear): &(Stack, Conv)| (stack.transposed(), linear.transposed()))
+            .collect();
         Some(DirectNet {
+            reveals_transposed,
             factor,
             preps,
             hide: Stack::of(hide),
@@ -167,13 +187,13 @@ impl DirectNet {
             input.fold(secret, self.factor, offset);
             let mut own = self.grid(width, height, folded);
             own.fold(secret, self.factor, 0);
-            prep.run(&self.scratch, &own, None, &mut input, offset + folded);
+            prep.run(&self.scratch, &own, None, &mut input, offset + folded, None);
             self.scratch.keep(own);
         }
         let mut residual = self.grid(width, height, folded);
         let linear = Some((&self.hide_linear, &input));
         self.hide
-            .run(&self.scratch, &input, linear, &mut residual, 0);
+            .run(&self.scratch, &input, linear, &mut residual, 0, None);
         let mut container = residual.unfold(self.factor);
         self.scratch.keep(residual);
         self.scratch.keep(input);
@@ -199,7 +219,14 @@ impl DirectNet {
             .take(count)
             .map(|(stack, linear)| {
                 let mut out = self.grid(width, height, self.folded());
-                stack.run(&self.scratch, &input, Some((linear, &input)), &mut out, 0);
+                stack.run(
+                    &self.scratch,
+                    &input,
+                    Some((linear, &input)),
+                    &mut out,
+                    0,
+                    None,
+                );
                 let planes = out.unfold(self.factor);
                 self.scratch.keep(out);
                 planes
@@ -207,6 +234,82 @@ impl DirectNet {
             .collect();
         self.scratch.keep(input);
         revealed
+    }
+}
+
+impl DirectNet {
+    /// The first `count` secrets revealed from `container`, and the gradient with
+    /// respect to the container of a loss whose gradient with respect to the
+    /// revealed secrets `outer` returns (one planar image per secret).
+    pub fn reveal_with_gradient(
+        &self,
+        container: &[f32],
+        count: usize,
+        width: usize,
+        height: usize,
+        outer: impl FnOnce(&[Vec<f32>]) -> Vec<Vec<f32>>,
+    ) -> (Vec<Vec<f32>>, Vec<f32>) {
+        let scratch = &self.scratch;
+        let mut input = self.grid(width, height, self.folded());
+        input.fold(container, self.factor, 0);
+        let mut revealed = Vec::new();
+        let mut activations = Vec::new();
+        for (stack, linear) in self.reveals.iter().take(count) {
+            assert!(!stack.relu_last, "reveal networks end linear");
+            let mut out = self.grid(width, height, self.folded());
+            let mut kept = Vec::new();
+            let beside = Some((linear, &input));
+            stack.run(scratch, &input, beside, &mut out, 0, Some(&mut kept));
+            revealed.push(out.unfold(self.factor));
+            scratch.keep(out);
+            activations.push(kept);
+        }
+        let outer_gradients = outer(&revealed);
+        assert_eq!(
+            outer_gradients.len(),
+            revealed.len(),
+            "one gradient per secret"
+        );
+        let mut total = vec![0.0; container.len()];
+        for ((gradient, kept), (layers, linear)) in outer_gradients
+            .iter()
+            .zip(activations)
+            .zip(&self.reveals_transposed)
+        {
+            let mut upstream = self.grid(width, height, self.folded());
+            upstream.fold(gradient, self.factor, 0);
+            // Back through layers n−1 … 1; layer i read layer i−1's ReLU output.
+            let mut current: Option<Grid> = None;
+            for i in (1..layers.len()).rev() {
+                let from = current.as_ref().unwrap_or(&upstream);
+                let mut next = self.grid(width, height, layers[i].outputs);
+                layer(&mut next, 0, &[(&layers[i], from)], false);
+                relu_gradient(&mut next, &kept[i - 1]);
+                if let Some(done) = current.replace(next) {
+                    scratch.keep(done);
+                }
+            }
+            let from = current.as_ref().unwrap_or(&upstream);
+            let mut into_input = self.grid(width, height, self.folded());
+            layer(
+                &mut into_input,
+                0,
+                &[(&layers[0], from), (linear, &upstream)],
+                false,
+            );
+            for (sum, value) in total.iter_mut().zip(into_input.unfold(self.factor)) {
+                *sum += value;
+            }
+            for grid in current
+                .into_iter()
+                .chain([upstream, into_input])
+                .chain(kept)
+            {
+                scratch.keep(grid);
+            }
+        }
+        scratch.keep(input);
+        (revealed, total)
     }
 }
 
@@ -267,6 +370,44 @@ mod tests {
                     "reveal, {secrets} secrets"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_reveal_gradient_matches_burn_autodiff() {
+        use crate::backend::CpuTrainBackend;
+        let (width, height) = (20, 14);
+        let config = tiny_unshuffle(2);
+        let net = config.init::<CpuTrainBackend>(&Default::default());
+        let direct = DirectNet::of(&net, 2).unwrap();
+        let container = planes(width, height, 0.4);
+        // A loss linear in the revealed images: Σ_k weights_k · revealed_k.
+        let weights: Vec<Vec<f32>> = (0..2)
+            .map(|i| planes(width, height, 3.0 + i as f32))
+            .collect();
+        let (revealed, ours) =
+            direct.reveal_with_gradient(&container, 2, width, height, |_| weights.clone());
+        let x =
+            Tensor::<CpuTrainBackend, 1>::from_floats(container.as_slice(), &Default::default())
+                .reshape([1, 3, height, width])
+                .require_grad();
+        let theirs = net.reveal(x.clone(), 2);
+        let mut loss = None;
+        for (r, w) in theirs.iter().zip(&weights) {
+            let w = Tensor::<CpuTrainBackend, 1>::from_floats(w.as_slice(), &Default::default())
+                .reshape([1, 3, height, width]);
+            let term = (r.clone() * w).sum();
+            loss = Some(match loss {
+                None => term,
+                Some(sum) => sum + term,
+            });
+        }
+        let grads = loss.unwrap().backward();
+        let theirs_gradient = x.grad(&grads).unwrap().into_data().to_vec::<f32>().unwrap();
+        assert!(max_difference(&ours, &theirs_gradient) < 1e-4, "gradient");
+        for (a, b) in revealed.iter().zip(theirs) {
+            let b = b.inner().into_data().to_vec::<f32>().unwrap();
+            assert!(max_difference(a, &b) < 1e-5, "revealed");
         }
     }
 
