@@ -393,7 +393,10 @@ mod tests {
             psnr(&cover, &b),
             revealed(&b)
         );
-        assert!((psnr(&cover, &a) - psnr(&cover, &b)).abs() < 0.05, "{report}");
+        assert!(
+            (psnr(&cover, &a) - psnr(&cover, &b)).abs() < 0.05,
+            "{report}"
+        );
         assert!((revealed(&a) - revealed(&b)).abs() < 0.05, "{report}");
         assert!(psnr(&a, &b) > 45.0, "{report}");
     }

@@ -84,9 +84,9 @@ const LARGE_MEGAPIXELS: f64 = 4.0;
 /// about 6.6 s on the direct path).
 const HIDE_SECONDS_PER_MEGAPIXEL: f64 = 0.55;
 
-/// Seconds per megapixel of one refinement step, which runs on burn with
-/// gradients (docs/performance.md: about 34 s per step at 12 MP).
-const REFINE_STEP_SECONDS_PER_MEGAPIXEL: f64 = 2.8;
+/// Seconds per megapixel of one refinement step (docs/performance.md: about 9 s
+/// per step at 12 MP on the direct path).
+const REFINE_STEP_SECONDS_PER_MEGAPIXEL: f64 = 0.73;
 
 /// Runs `work` (a hide or a reveal) with a progress bar on stderr, drawn only when
 /// stderr is a terminal and `--quiet` is off, for pictures of a megapixel or more

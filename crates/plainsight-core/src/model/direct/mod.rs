@@ -9,7 +9,9 @@
 //! writes the preparation features straight into the hiding network's input. It
 //! reads the same weights as burn (copied out of a [`StegoNet`] once) and gives the
 //! same numbers up to float summation order (`tests` bound the difference).
-//! Training and refinement stay on burn, which has the gradients.
+//! It also carries gradients back through the reveal networks to their input, which
+//! is what test-time refinement needs; training, which needs weight gradients, stays
+//! on burn.
 
 mod conv;
 mod grid;
