@@ -15,6 +15,11 @@ Detectors:
 - chi-square attack (Westfeld & Pfitzmann 2000): p-value that the pairs of values
   (2k, 2k+1) have equal counts, as full LSB embedding makes them;
 - RS analysis (Fridrich, Goljan & Du 2001): estimated share of pixels with a changed LSB;
+- the block-lattice detector: a linear discriminant (Fisher's, on the train split) over
+  63 numbers per image, the log energy of the high-pass (KV) residual of the luma at
+  the frequencies of an 8-pixel lattice (which include the 4-pixel one), each relative
+  to the residual's total energy: the fingerprint that networks working on fixed
+  blocks leave (docs/interpretability.md);
 - a small CNN (fixed high-pass filter, four convolutions) trained on the train split.
 For the classical detectors the threshold is the one that classifies the train split
 best; accuracy and AUC are on the test split.
@@ -150,6 +155,38 @@ def threshold_accuracy(train_scores, train_labels, test_scores, test_labels):
     return (predicted == test_labels).mean(), auc(test_scores if upward else -test_scores, test_labels)
 
 
+KV = np.array([[-1, 2, -2, 2, -1], [2, -6, 8, -6, 2], [-2, 8, -12, 8, -2],
+               [2, -6, 8, -6, 2], [-1, 2, -2, 2, -1]], dtype=np.float64) / 12
+LATTICE = 8
+
+
+def lattice_features(img):
+    """Log residual energy at the 63 non-zero frequencies of an 8-pixel lattice."""
+    luma = img.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    h, w = luma.shape
+    kernel = np.zeros((h, w))
+    kernel[:5, :5] = KV
+    # |FFT(KV * luma)|² = |FFT(KV)|² · |FFT(luma)|²; the kernel's shift only changes phase.
+    energy = np.abs(np.fft.fft2(kernel)) ** 2 * np.abs(np.fft.fft2(luma - luma.mean())) ** 2
+    total = energy.mean() + 1e-12
+    rows = [k * h // LATTICE for k in range(LATTICE)]
+    cols = [k * w // LATTICE for k in range(LATTICE)]
+    values = [energy[r, c] for r in rows for c in cols if (r, c) != (0, 0)]
+    return np.log(np.asarray(values) / total + 1e-12)
+
+
+def lattice_detector(train_x, train_y, test_x, test_y):
+    """Fisher's linear discriminant on the lattice features, fitted on the train split."""
+    f_train = np.stack([lattice_features(x) for x in train_x])
+    f_test = np.stack([lattice_features(x) for x in test_x])
+    mean, spread = f_train.mean(0), f_train.std(0) + 1e-9
+    f_train, f_test = (f_train - mean) / spread, (f_test - mean) / spread
+    within = sum(np.cov(f_train[train_y == c].T) for c in (0, 1))
+    direction = np.linalg.solve(within + 1e-3 * np.eye(len(within)),
+                                f_train[train_y == 1].mean(0) - f_train[train_y == 0].mean(0))
+    return threshold_accuracy(f_train @ direction, train_y, f_test @ direction, test_y)
+
+
 class Steganalyser(torch.nn.Module):
     """KV high-pass per channel (fixed), or with `learned_front` a trainable 5x5 layer
     that mixes the colours and may pick any frequency, then four 3x3 conv blocks."""
@@ -159,8 +196,7 @@ class Steganalyser(torch.nn.Module):
         if learned_front:
             self.highpass = torch.nn.Conv2d(3, 12, 5, padding=2)
         else:
-            kv = torch.tensor([[-1, 2, -2, 2, -1], [2, -6, 8, -6, 2], [-2, 8, -12, 8, -2],
-                               [2, -6, 8, -6, 2], [-1, 2, -2, 2, -1]], dtype=torch.float32) / 12
+            kv = torch.tensor(KV, dtype=torch.float32)
             self.highpass = torch.nn.Conv2d(3, 3, 5, padding=2, groups=3, bias=False)
             self.highpass.weight.data[:] = kv
             self.highpass.weight.requires_grad_(False)
@@ -236,6 +272,7 @@ def main():
     for name, f in (("chi-square", chi_square), ("RS analysis", rs_rate)):
         a, u = threshold_accuracy(np.array([f(x) for x in train_x]), train_y, np.array([f(x) for x in test_x]), test_y)
         rows.append((name, a, u))
+    rows.append(("block-lattice LDA (63 features)", *lattice_detector(train_x, train_y, test_x, test_y)))
     if args.epochs > 0:
         a, calibrated, u = cnn(train_x, train_y, test_x, test_y, args.epochs, args.learned_front)
         name = f"CNN{', learned front' if args.learned_front else ''} ({args.epochs} epochs)"
