@@ -258,21 +258,34 @@ def main():
     parser.add_argument("--learned-front", action="store_true",
                         help="CNN with a trainable colour-mixing first layer instead of the fixed KV high-pass")
     parser.add_argument("--data", default="../shared/data/bsds500")
+    parser.add_argument("--also-test", metavar="DIR",
+                        help="a second test folder (for example ../shared/data/sr-bench/set14) for the "
+                             "classical and lattice detectors, fitted on the same train split")
     args = parser.parse_args()
     torch.set_num_threads(max(torch.get_num_threads(), 1))
     split = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name in ("train", "test"):
-            covers = photos(f"{args.data}/{name}")
+        folders = {"train": f"{args.data}/train", "test": f"{args.data}/test"}
+        if args.also_test:
+            folders["also"] = args.also_test
+        for name, folder in folders.items():
+            covers = photos(folder)
             stegos = containers(args.method, covers, args.secrets, args.key, pathlib.Path(tmp),
                                 ["--rounding", args.rounding] if args.rounding else [])
             split[name] = (covers + stegos, np.array([0] * len(covers) + [1] * len(stegos)))
     (train_x, train_y), (test_x, test_y) = split["train"], split["test"]
     rows = []
-    for name, f in (("chi-square", chi_square), ("RS analysis", rs_rate)):
-        a, u = threshold_accuracy(np.array([f(x) for x in train_x]), train_y, np.array([f(x) for x in test_x]), test_y)
-        rows.append((name, a, u))
-    rows.append(("block-lattice LDA (63 features)", *lattice_detector(train_x, train_y, test_x, test_y)))
+    tests = [("", test_x, test_y)]
+    if args.also_test:
+        also_x, also_y = split["also"]
+        tests.append((f", tested on {pathlib.Path(args.also_test).name}", also_x, also_y))
+    for suffix, x_test, y_test in tests:
+        for name, f in (("chi-square", chi_square), ("RS analysis", rs_rate)):
+            a, u = threshold_accuracy(np.array([f(x) for x in train_x]), train_y,
+                                      np.array([f(x) for x in x_test]), y_test)
+            rows.append((name + suffix, a, u))
+        rows.append(("block-lattice LDA (63 features)" + suffix,
+                     *lattice_detector(train_x, train_y, x_test, y_test)))
     if args.epochs > 0:
         a, calibrated, u = cnn(train_x, train_y, test_x, test_y, args.epochs, args.learned_front)
         name = f"CNN{', learned front' if args.learned_front else ''} ({args.epochs} epochs)"
