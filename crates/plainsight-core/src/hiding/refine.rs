@@ -69,21 +69,12 @@ pub fn refine_container<B: AutodiffBackend>(
     let net = net.clone().no_grad();
     let secrets: Vec<Tensor<B, 4>> = secrets.iter().cloned().map(Tensor::from_inner).collect();
     let cover = Tensor::<B, 4>::from_inner(cover);
-    let (beta1, beta2, epsilon) = (0.9f32, 0.999f32, 1e-8f32);
+    let (beta1, beta2, epsilon) = ADAM;
     let mut x = container;
     let mut first = x.zeros_like();
     let mut second = x.zeros_like();
-    let start_rate = refinement.levels_per_step / 255.0;
-    // Rounding makes the loss of the saved container jumpy, and the loss alone would
-    // let one image trade much of its reveal for container quality: keep the best
-    // container seen among those where neither the container nor any secret is more
-    // than `tolerance_db` worse than at the start (the network's own container,
-    // always eligible).
-    let mut start: Option<Vec<f32>> = None;
-    let mut best: Option<(f32, Tensor<B::InnerBackend, 4>)> = None;
-    let weight = refinement.beta / secrets.len() as f32;
-    // dB to ln MSE: PSNR = −10·log10(MSE) + constant.
-    let slack = refinement.tolerance_db * std::f32::consts::LN_10 / 10.0;
+    let mut kept = Keeper::new(refinement, secrets.len());
+    let weight = kept.weight;
     for step in 0..=refinement.steps {
         crate::hiding::progress::within(step, refinement.steps);
         let pixels = Tensor::<B, 4>::from_inner(x.clone()).require_grad();
@@ -101,16 +92,7 @@ pub fn refine_container<B: AutodiffBackend>(
             .convert::<f32>()
             .to_vec()
             .expect("f32 values");
-        let start = start.get_or_insert_with(|| parts.clone());
-        let no_worse = parts
-            .iter()
-            .zip(start.iter())
-            .all(|(now, then)| *now <= *then + slack);
-        // The loss from the parts already read back, not a second read of `loss`.
-        let value = parts[0] + weight * parts[1..].iter().sum::<f32>();
-        if no_worse && best.as_ref().is_none_or(|(lowest, _)| value < *lowest) {
-            best = Some((value, x.clone()));
-        }
+        kept.consider(&parts, &x);
         if step == refinement.steps {
             break;
         }
@@ -123,12 +105,65 @@ pub fn refine_container<B: AutodiffBackend>(
         second = second.mul_scalar(beta2) + gradient.square().mul_scalar(1.0 - beta2);
         let first_hat = first.clone().div_scalar(1.0 - beta1.powi(t));
         let second_hat = second.clone().div_scalar(1.0 - beta2.powi(t));
-        let progress = step as f32 / refinement.steps as f32;
-        let rate = start_rate * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos());
         let update = first_hat.div(second_hat.sqrt().add_scalar(epsilon));
-        x = (x - update.mul_scalar(rate)).clamp(0.0, 1.0);
+        x = (x - update.mul_scalar(refinement.rate(step))).clamp(0.0, 1.0);
     }
-    best.expect("the start is always scored").1
+    kept.best()
+}
+
+/// Adam's β₁, β₂ and ε for refinement.
+const ADAM: (f32, f32, f32) = (0.9, 0.999, 1e-8);
+
+impl Refinement {
+    /// Adam's step size before step `step`: `levels_per_step` 8-bit levels, falling
+    /// to zero on a half cosine.
+    fn rate(&self, step: usize) -> f32 {
+        let progress = step as f32 / self.steps as f32;
+        self.levels_per_step / 255.0 * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos())
+    }
+}
+
+/// The container refinement returns. Rounding makes the loss of the saved container
+/// jumpy, and the loss alone would let one image trade much of its reveal for
+/// container quality: keep the best container seen among those where neither the
+/// container nor any secret is more than `tolerance_db` worse than at the start (the
+/// network's own container, always eligible).
+struct Keeper<T> {
+    /// β of the loss per secret: the mean over the secrets is what is weighed.
+    weight: f32,
+    /// `tolerance_db` in ln MSE (PSNR = −10·log10(MSE) + constant).
+    slack: f32,
+    start: Option<Vec<f32>>,
+    best: Option<(f32, T)>,
+}
+
+impl<T: Clone> Keeper<T> {
+    fn new(refinement: &Refinement, secrets: usize) -> Self {
+        Keeper {
+            weight: refinement.beta / secrets as f32,
+            slack: refinement.tolerance_db * std::f32::consts::LN_10 / 10.0,
+            start: None,
+            best: None,
+        }
+    }
+
+    /// Scores `container` by its errors: ln MSE of the container, then of each
+    /// revealed secret (the first call sets the start).
+    fn consider(&mut self, parts: &[f32], container: &T) {
+        let start = self.start.get_or_insert_with(|| parts.to_vec());
+        let no_worse = parts
+            .iter()
+            .zip(start.iter())
+            .all(|(now, then)| *now <= *then + self.slack);
+        let value = parts[0] + self.weight * parts[1..].iter().sum::<f32>();
+        if no_worse && self.best.as_ref().is_none_or(|(lowest, _)| value < *lowest) {
+            self.best = Some((value, container.clone()));
+        }
+    }
+
+    fn best(self) -> T {
+        self.best.expect("the start is always scored").1
+    }
 }
 
 /// [`refine_container`] on the direct CPU path: the same loss, steps, Adam and
@@ -146,15 +181,12 @@ pub fn refine_container_direct(
         width,
         height,
     } = images;
-    let (beta1, beta2, epsilon) = (0.9f32, 0.999f32, 1e-8f32);
+    let (beta1, beta2, epsilon) = ADAM;
     let mut x = container;
     let mut first = vec![0.0f32; x.len()];
     let mut second = vec![0.0f32; x.len()];
-    let start_rate = refinement.levels_per_step / 255.0;
-    let mut start: Option<Vec<f32>> = None;
-    let mut best: Option<(f32, Vec<f32>)> = None;
-    let weight = refinement.beta / secrets.len() as f32;
-    let slack = refinement.tolerance_db * std::f32::consts::LN_10 / 10.0;
+    let mut kept = Keeper::new(refinement, secrets.len());
+    let weight = kept.weight;
     for step in 0..=refinement.steps {
         crate::hiding::progress::within(step, refinement.steps);
         // 8-bit rounding forward, the identity backward (as Channel::Quantize8).
@@ -179,21 +211,12 @@ pub fn refine_container_direct(
         for (g, r) in gradient.iter_mut().zip(through_reveal) {
             *g += r;
         }
-        let start = start.get_or_insert_with(|| parts.clone());
-        let no_worse = parts
-            .iter()
-            .zip(start.iter())
-            .all(|(now, then)| *now <= *then + slack);
-        let value = parts[0] + weight * parts[1..].iter().sum::<f32>();
-        if no_worse && best.as_ref().is_none_or(|(lowest, _)| value < *lowest) {
-            best = Some((value, x.clone()));
-        }
+        kept.consider(&parts, &x);
         if step == refinement.steps {
             break;
         }
         let t = (step + 1) as i32;
-        let progress = step as f32 / refinement.steps as f32;
-        let rate = start_rate * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos());
+        let rate = refinement.rate(step);
         let (correct1, correct2) = (1.0 - beta1.powi(t), 1.0 - beta2.powi(t));
         for (((x, m), v), g) in x.iter_mut().zip(&mut first).zip(&mut second).zip(&gradient) {
             *m = *m * beta1 + g * (1.0 - beta1);
@@ -202,7 +225,7 @@ pub fn refine_container_direct(
             *x = (*x - update * rate).clamp(0.0, 1.0);
         }
     }
-    best.expect("the start is always scored").1
+    kept.best()
 }
 
 /// One tile's cover and secrets as planar images.

@@ -3,6 +3,7 @@
 use burn::module::Module;
 use burn::prelude::*;
 use burn::record::Recorder;
+use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::hider::{check_hide_count, check_reveal_count};
@@ -37,8 +38,12 @@ pub const DEFAULT_TILE: usize = 1024;
 pub struct Stego<B: Backend> {
     config: StegoConfig,
     net: StegoNet<B>,
-    /// The same networks on the fast CPU path, where the layout has one.
-    direct: Option<DirectNet>,
+    /// Which implementation hide and reveal use.
+    engine: Engine,
+    /// The same networks on the fast CPU path, built at the first hide or reveal
+    /// (a `Stego` made only to save weights never needs it); `None` inside when the
+    /// layout has no such path.
+    direct: OnceLock<Option<DirectNet>>,
     device: B::Device,
     tile: usize,
     rounding: Rounding,
@@ -48,7 +53,8 @@ impl<B: Backend> Stego<B> {
     /// Wraps a network built from `config`.
     pub fn new(config: StegoConfig, net: StegoNet<B>, device: B::Device) -> Self {
         Stego {
-            direct: DirectNet::of(&net, config.architecture.size_multiple()),
+            engine: Engine::Direct,
+            direct: OnceLock::new(),
             rounding: Rounding::default(),
             config,
             net,
@@ -90,10 +96,7 @@ impl<B: Backend> Stego<B> {
     /// Which implementation runs hide and reveal (the result is the same up to
     /// float summation order: `model::direct` bounds it).
     pub fn with_engine(mut self, engine: Engine) -> Self {
-        self.direct = match engine {
-            Engine::Direct => DirectNet::of(&self.net, self.config.architecture.size_multiple()),
-            Engine::Burn => None,
-        };
+        self.engine = engine;
         self
     }
 
@@ -120,7 +123,13 @@ impl<B: Backend> Stego<B> {
     /// The direct CPU path's networks, where the layout has one (and the engine
     /// is not set to burn).
     pub(crate) fn direct(&self) -> Option<&DirectNet> {
-        self.direct.as_ref()
+        if self.engine == Engine::Burn {
+            return None;
+        }
+        let multiple = self.config.architecture.size_multiple();
+        self.direct
+            .get_or_init(|| DirectNet::of(&self.net, multiple))
+            .as_ref()
     }
 
     pub fn net(&self) -> &StegoNet<B> {
@@ -130,7 +139,7 @@ impl<B: Backend> Stego<B> {
     /// Hides `secrets` (exactly as many as the model carries, each the cover's size)
     /// in `cover`. The container has the cover's size and is already 8-bit.
     pub fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
-        let container = self.hide_with(cover, secrets, |tensors| match &self.direct {
+        let container = self.hide_with(cover, secrets, |tensors| match self.direct() {
             Some(direct) => {
                 let [_, _, height, width] = tensors[0].dims();
                 let planes: Vec<Vec<f32>> = tensors.iter().map(floats).collect();
@@ -183,7 +192,7 @@ impl<B: Backend> Stego<B> {
     /// Reveals the first `count` secrets (1 up to the model's count) from a container.
     pub fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
         check_reveal_count(self.secrets(), count)?;
-        let revealed = self.tiled(&[container], Border::Edge, |tensors| match &self.direct {
+        let revealed = self.tiled(&[container], Border::Edge, |tensors| match self.direct() {
             Some(direct) => {
                 let [_, _, height, width] = tensors[0].dims();
                 direct
@@ -200,7 +209,7 @@ impl<B: Backend> Stego<B> {
 
     /// Frees the direct path's buffers once a whole picture is done.
     fn release_buffers(&self) {
-        if let Some(direct) = &self.direct {
+        if let Some(direct) = self.direct() {
             direct.release_buffers();
         }
     }
@@ -462,7 +471,7 @@ mod tests {
             )
             .unwrap()
             .with_tile_size(64);
-            assert!(direct.direct.is_some(), "{name} has a direct path");
+            assert!(direct.direct().is_some(), "{name} has a direct path");
             let n = direct.secrets();
             let cover = textured(136, 88, 1);
             let secrets: Vec<RgbImage> = (0..n).map(|i| textured(136, 88, 2 + i)).collect();

@@ -18,6 +18,8 @@ mod grid;
 mod matmul;
 mod winograd;
 
+use std::sync::OnceLock;
+
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 
@@ -108,8 +110,9 @@ pub struct DirectNet {
     hide: Stack,
     hide_linear: Conv,
     reveals: Vec<(Stack, Conv)>,
-    /// Each reveal network's layers and 1×1 path transposed, for refinement.
-    reveals_transposed: Vec<(Vec<Conv>, Conv)>,
+    /// Each reveal network's layers and 1×1 path transposed, made at the first
+    /// gradient (only refinement needs them).
+    reveals_transposed: OnceLock<Vec<(Vec<Conv>, Conv)>>,
     scratch: Scratch,
 }
 
@@ -138,18 +141,23 @@ impl DirectNet {
                 RevealNet::Baluja(_) => None,
             })
             .collect::<Option<Vec<_>>>()?;
-        let reveals_transposed = reveals
-            .iter()
-            .map(|(stack, linear): &(Stack, Conv)| (stack.transposed(), linear.transposed()))
-            .collect();
         Some(DirectNet {
-            reveals_transposed,
+            reveals_transposed: OnceLock::new(),
             factor,
             preps,
             hide: Stack::of(hide),
             hide_linear: conv_of(hide_linear),
             reveals,
             scratch: Scratch::default(),
+        })
+    }
+
+    fn transposed_reveals(&self) -> &[(Vec<Conv>, Conv)] {
+        self.reveals_transposed.get_or_init(|| {
+            self.reveals
+                .iter()
+                .map(|(stack, linear)| (stack.transposed(), linear.transposed()))
+                .collect()
         })
     }
 
@@ -276,7 +284,7 @@ impl DirectNet {
         for ((gradient, kept), (layers, linear)) in outer_gradients
             .iter()
             .zip(activations)
-            .zip(&self.reveals_transposed)
+            .zip(self.transposed_reveals())
         {
             let mut upstream = self.grid(width, height, self.folded());
             upstream.fold(gradient, self.factor, 0);
