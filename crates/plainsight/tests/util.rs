@@ -146,7 +146,7 @@ pub fn serve(extra: &[&str]) -> Server {
 
 /// One HTTP/1.1 request over a fresh connection: `(status, body)`.
 pub fn http(address: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
-    use std::io::{BufRead, Read, Write};
+    use std::io::Write;
     let mut stream = std::net::TcpStream::connect(address).expect("connects");
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(180)))
@@ -159,6 +159,30 @@ pub fn http(address: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u
     stream.write_all(head.as_bytes()).expect("request head");
     // A server may answer (413) before reading a large body and close.
     let _ = stream.write_all(body);
+    let reply = read_reply(stream);
+    (reply.status, reply.body)
+}
+
+/// A reply: status, lower-cased header names with their values, body.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads one reply (the server closes after it: requests say `Connection: close`),
+/// with a `Content-Length`, chunked, or up to the end of the stream.
+pub fn read_reply(stream: std::net::TcpStream) -> Reply {
+    use std::io::{BufRead, Read};
     let mut reader = std::io::BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line).expect("status line");
@@ -167,19 +191,24 @@ pub fn http(address: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("bad status line {line:?}"));
-    let (mut length, mut chunked) = (None, false);
+    let mut headers = Vec::new();
     loop {
         line.clear();
         reader.read_line(&mut line).expect("header line");
-        let header = line.trim_end().to_ascii_lowercase();
+        let header = line.trim_end();
         if header.is_empty() {
             break;
         }
-        if let Some(value) = header.strip_prefix("content-length:") {
-            length = value.trim().parse::<usize>().ok();
-        }
-        chunked |= header.starts_with("transfer-encoding:") && header.contains("chunked");
+        let (name, value) = header.split_once(':').expect("header");
+        headers.push((name.to_ascii_lowercase(), value.trim().to_string()));
     }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok());
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
     let mut body = Vec::new();
     if chunked {
         loop {
@@ -200,7 +229,11 @@ pub fn http(address: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u
     } else {
         reader.read_to_end(&mut body).expect("body");
     }
-    (status, body)
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// `http` with a JSON body and a JSON reply.

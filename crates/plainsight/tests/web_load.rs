@@ -6,14 +6,14 @@
 
 mod util;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use util::{data_url, from_data_url, photo_like, Child};
+use util::{data_url, from_data_url, photo_like, read_reply, Child, Reply};
 
 const SLOW_CLIENTS: usize = 16;
 const HIDES: usize = 20;
@@ -27,21 +27,7 @@ const LIGHT_DEADLINE: Duration = Duration::from_secs(1);
 /// Nothing in this test waits longer than this for one answer.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(40);
 
-/// A reply: status, lower-cased headers, body.
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
 impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
     fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|_| {
             panic!(
@@ -59,48 +45,6 @@ impl Reply {
             .as_str()
             .unwrap_or_else(|| panic!("no error field: {value}"))
             .to_string()
-    }
-}
-
-/// Reads one reply (the server closes after it: requests say `Connection: close`).
-fn read_reply(stream: TcpStream) -> Reply {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("status line");
-    let status = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("bad status line {line:?}"));
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        reader.read_line(&mut line).expect("header line");
-        let header = line.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        let (name, value) = header.split_once(':').expect("header");
-        headers.push((name.to_ascii_lowercase(), value.trim().to_string()));
-    }
-    let length: Option<usize> = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse().ok());
-    let mut body = Vec::new();
-    match length {
-        Some(length) => {
-            body.resize(length, 0);
-            reader.read_exact(&mut body).expect("body");
-        }
-        None => {
-            reader.read_to_end(&mut body).expect("body");
-        }
-    }
-    Reply {
-        status,
-        headers,
-        body,
     }
 }
 
