@@ -49,6 +49,32 @@ impl Conv {
         }
     }
 
+    /// Taps of the kernel: 9 or 1.
+    pub fn taps(&self) -> usize {
+        self.weight.len() / (self.inputs * self.outputs)
+    }
+
+    /// The weights (`[tap][input][output]`) and bias, for an optimiser; call
+    /// [`Conv::refresh`] after changing them.
+    pub fn params_mut(&mut self) -> [&mut [f32]; 2] {
+        [&mut self.weight, &mut self.bias]
+    }
+
+    /// Recomputes what is derived from the weights.
+    pub fn refresh(&mut self) {
+        if self.winograd.is_some() {
+            self.winograd = Some(Winograd::new(&self.weight, self.inputs, self.outputs));
+        }
+    }
+
+    /// The weights in burn's layout `[output][input][dy][dx]`, and the bias.
+    pub fn to_burn(&self) -> (Vec<f32>, Vec<f32>) {
+        (
+            burn_layout(&self.weight, self.inputs, self.outputs),
+            self.bias.clone(),
+        )
+    }
+
     /// The convolution that carries gradients back through this one: the kernel
     /// turned half a turn, inputs and outputs swapped, no bias. (Output `p` of a
     /// 3×3 layer reads input `p + t − 1` through tap `t`, so the input gradient at
@@ -88,18 +114,21 @@ impl Conv {
             rows: cells,
             cols: self.outputs,
             row_stride: out.channels,
+            col_stride: 1,
         };
         let lhs = View {
             start: (cols + 1) * self.inputs,
             rows: cells,
             cols: self.inputs,
             row_stride: self.inputs,
+            col_stride: 1,
         };
         let rhs = View {
             start: 0,
             rows: self.inputs,
             cols: self.outputs,
             row_stride: self.outputs,
+            col_stride: 1,
         };
         let how = How {
             add: true,
@@ -107,6 +136,21 @@ impl Conv {
         };
         product(&mut out.data, dst, &input.data, lhs, &self.weight, rhs, how);
     }
+}
+
+/// Weights (or their gradient) from `[tap][input][output]` to burn's
+/// `[output][input][dy][dx]`.
+pub fn burn_layout(ours: &[f32], inputs: usize, outputs: usize) -> Vec<f32> {
+    let taps = ours.len() / (inputs * outputs);
+    let mut theirs = vec![0.0; ours.len()];
+    for tap in 0..taps {
+        for i in 0..inputs {
+            for o in 0..outputs {
+                theirs[(o * inputs + i) * taps + tap] = ours[(tap * inputs + i) * outputs + o];
+            }
+        }
+    }
+    theirs
 }
 
 /// Sets channels `offset..` of `out` to the sum of each `(conv, input)` pair's

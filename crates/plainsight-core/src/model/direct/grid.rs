@@ -36,7 +36,7 @@ impl Grid {
     }
 
     /// Flat cell index of interior cell `(y, x)`.
-    fn cell(&self, y: usize, x: usize) -> usize {
+    pub fn cell(&self, y: usize, x: usize) -> usize {
         (y + 1) * self.padded_cols() + x + 1
     }
 
@@ -45,14 +45,27 @@ impl Grid {
     /// the order of [`crate::model::blocks::space_to_depth`]: colour, then row and
     /// column inside the block.
     pub fn fold(&mut self, planes: &[f32], factor: usize, offset: usize) {
-        let width = self.cols * factor;
+        self.fold_at(planes, factor, offset, 0, self.cols);
+    }
+
+    /// [`Grid::fold`] of an image `image_cols` blocks wide into the columns from
+    /// `first_col` on (one image of a [`Strip`]).
+    pub fn fold_at(
+        &mut self,
+        planes: &[f32],
+        factor: usize,
+        offset: usize,
+        first_col: usize,
+        image_cols: usize,
+    ) {
+        let width = image_cols * factor;
         let plane = width * self.rows * factor;
         assert_eq!(planes.len(), 3 * plane, "image size for the grid");
+        assert!(first_col + image_cols <= self.cols, "image past the grid");
         assert!(offset + 3 * factor * factor <= self.channels, "channels");
         for y in 0..self.rows {
-            for x in 0..self.cols {
-                let base = self.cell(y, x) * self.channels + offset;
-                let mut k = base;
+            for x in 0..image_cols {
+                let mut k = self.cell(y, first_col + x) * self.channels + offset;
                 for c in 0..3 {
                     for fy in 0..factor {
                         let row = c * plane + (y * factor + fy) * width + x * factor;
@@ -66,13 +79,19 @@ impl Grid {
 
     /// The inverse of [`Grid::fold`] for channels `0..3·factor²`: a planar image.
     pub fn unfold(&self, factor: usize) -> Vec<f32> {
+        self.unfold_at(factor, 0, self.cols)
+    }
+
+    /// The inverse of [`Grid::fold_at`] for channels `0..3·factor²`.
+    pub fn unfold_at(&self, factor: usize, first_col: usize, image_cols: usize) -> Vec<f32> {
         assert!(3 * factor * factor <= self.channels, "channels");
-        let width = self.cols * factor;
+        assert!(first_col + image_cols <= self.cols, "image past the grid");
+        let width = image_cols * factor;
         let plane = width * self.rows * factor;
         let mut planes = vec![0.0; 3 * plane];
         for y in 0..self.rows {
-            for x in 0..self.cols {
-                let mut k = self.cell(y, x) * self.channels;
+            for x in 0..image_cols {
+                let mut k = self.cell(y, first_col + x) * self.channels;
                 for c in 0..3 {
                     for fy in 0..factor {
                         let row = c * plane + (y * factor + fy) * width + x * factor;
@@ -83,6 +102,48 @@ impl Grid {
             }
         }
         planes
+    }
+}
+
+/// A batch of same-size images side by side in one grid: image `i` fills columns
+/// `i · (cols + 1)` to `i · (cols + 1) + cols − 1`, and one column of zeros (a gap)
+/// separates neighbours, so every image's 3×3 convolutions see zeros past its own
+/// edges, as they would alone. Training runs a whole batch as one wide grid: its
+/// matrix products are a batch's size, not a crop's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Strip {
+    pub images: usize,
+    /// Rows and columns of cells of one image.
+    pub rows: usize,
+    pub cols: usize,
+}
+
+impl Strip {
+    /// Columns of the whole grid.
+    pub fn grid_cols(&self) -> usize {
+        self.images * (self.cols + 1) - 1
+    }
+
+    /// The first column of image `image`.
+    pub fn first_col(&self, image: usize) -> usize {
+        image * (self.cols + 1)
+    }
+
+    /// Zeroes the gap cells, which a layer fills with bias (and ReLU of it).
+    pub fn clear_gaps(&self, grid: &mut Grid) {
+        assert_eq!(
+            (grid.rows, grid.cols),
+            (self.rows, self.grid_cols()),
+            "strip"
+        );
+        let channels = grid.channels;
+        for image in 1..self.images {
+            let x = self.first_col(image) - 1;
+            for y in 0..self.rows {
+                let at = grid.cell(y, x) * channels;
+                grid.data[at..at + channels].fill(0.0);
+            }
+        }
     }
 }
 

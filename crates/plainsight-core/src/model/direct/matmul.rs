@@ -1,21 +1,33 @@
 //! The one place that calls the `gemm` crate: `dst += lhs · rhs` on views into
 //! `f32` slices, with every index the kernel will touch checked first.
 
-/// A row-major matrix view: `rows` × `cols` values starting at `start`, row `r`
-/// beginning `r · row_stride` values after it, columns adjacent. Rows may overlap
-/// (the convolutions read the same activations through several shifted views).
+/// A strided matrix view: `rows` × `cols` values, element `(r, c)` at
+/// `start + r · row_stride + c · col_stride`. Rows may overlap (the convolutions
+/// read the same activations through several shifted views).
 #[derive(Clone, Copy)]
 pub struct View {
     pub start: usize,
     pub rows: usize,
     pub cols: usize,
     pub row_stride: usize,
+    pub col_stride: usize,
 }
 
 impl View {
     /// One past the last index the view reaches.
     fn end(&self) -> usize {
-        self.start + (self.rows - 1) * self.row_stride + self.cols
+        self.start + (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride + 1
+    }
+
+    /// The same values read as the transposed matrix.
+    pub fn transposed(self) -> View {
+        View {
+            start: self.start,
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+        }
     }
 
     fn check(&self, len: usize, what: &str) {
@@ -43,8 +55,8 @@ pub fn product(dst: &mut [f32], d: View, lhs: &[f32], l: View, rhs: &[f32], r: V
     // The kernel writes each element of `dst` once per call: overlapping rows there
     // would race between threads.
     assert!(
-        d.row_stride >= d.cols || d.rows == 1,
-        "overlapping destination rows"
+        d.col_stride == 1 && (d.row_stride >= d.cols || d.rows == 1),
+        "overlapping destination elements"
     );
     d.check(dst.len(), "destination");
     l.check(lhs.len(), "left");
@@ -61,10 +73,10 @@ pub fn product(dst: &mut [f32], d: View, lhs: &[f32], l: View, rhs: &[f32], r: V
             d.row_stride as isize,
             how.add,
             lhs.as_ptr().add(l.start),
-            1,
+            l.col_stride as isize,
             l.row_stride as isize,
             rhs.as_ptr().add(r.start),
-            1,
+            r.col_stride as isize,
             r.row_stride as isize,
             1.0,
             1.0,
@@ -102,6 +114,7 @@ mod tests {
                 rows: 2,
                 cols: 2,
                 row_stride: 4,
+                col_stride: 1,
             },
             &lhs,
             View {
@@ -109,6 +122,7 @@ mod tests {
                 rows: 2,
                 cols: 3,
                 row_stride: 1,
+                col_stride: 1,
             },
             &rhs,
             View {
@@ -116,6 +130,7 @@ mod tests {
                 rows: 3,
                 cols: 2,
                 row_stride: 2,
+                col_stride: 1,
             },
             ADD,
         );
@@ -132,6 +147,7 @@ mod tests {
             rows: 2,
             cols: 2,
             row_stride: 2,
+            col_stride: 1,
         };
         product(&mut dst, v, &[0.0; 3], v, &[0.0; 4], v, ADD);
     }

@@ -14,8 +14,10 @@
 //! on burn.
 
 mod conv;
+mod gradient;
 mod grid;
 mod matmul;
+mod training;
 mod winograd;
 
 use std::sync::OnceLock;
@@ -24,7 +26,8 @@ use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 
 use self::conv::{layer, relu_gradient, Conv};
-use self::grid::{Grid, Scratch};
+use self::grid::{Grid, Scratch, Strip};
+pub use self::training::{Batch, LossForm, StepOutcome};
 use super::blocks::ConvStack;
 use super::nets::{HideNet, PrepNet, RevealNet};
 use super::StegoNet;
@@ -58,6 +61,7 @@ impl Stack {
         out: &mut Grid,
         offset: usize,
         mut keep: Option<&mut Vec<Grid>>,
+        strip: Option<&Strip>,
     ) {
         let last = self.layers.len() - 1;
         let mut current: Option<Grid> = None;
@@ -67,10 +71,16 @@ impl Stack {
                 let mut parts = vec![(conv, source)];
                 parts.extend(beside);
                 layer(out, offset, &parts, self.relu_last);
+                if let Some(strip) = strip {
+                    strip.clear_gaps(out);
+                }
                 break;
             }
             let mut next = scratch.grid(input.rows, input.cols, conv.outputs);
             layer(&mut next, 0, &[(conv, source)], true);
+            if let Some(strip) = strip {
+                strip.clear_gaps(&mut next);
+            }
             if let Some(done) = current.replace(next) {
                 match keep.as_deref_mut() {
                     Some(kept) => kept.push(done),
@@ -197,13 +207,21 @@ impl DirectNet {
             input.fold(secret, self.factor, offset);
             let mut own = self.grid(width, height, folded);
             own.fold(secret, self.factor, 0);
-            prep.run(&self.scratch, &own, None, &mut input, offset + folded, None);
+            prep.run(
+                &self.scratch,
+                &own,
+                None,
+                &mut input,
+                offset + folded,
+                None,
+                None,
+            );
             self.scratch.keep(own);
         }
         let mut residual = self.grid(width, height, folded);
         let linear = Some((&self.hide_linear, &input));
         self.hide
-            .run(&self.scratch, &input, linear, &mut residual, 0, None);
+            .run(&self.scratch, &input, linear, &mut residual, 0, None, None);
         let mut container = residual.unfold(self.factor);
         self.scratch.keep(residual);
         self.scratch.keep(input);
@@ -235,6 +253,7 @@ impl DirectNet {
                     Some((linear, &input)),
                     &mut out,
                     0,
+                    None,
                     None,
                 );
                 let planes = out.unfold(self.factor);
@@ -269,7 +288,7 @@ impl DirectNet {
             let mut out = self.grid(width, height, self.folded());
             let mut kept = Vec::new();
             let beside = Some((linear, &input));
-            stack.run(scratch, &input, beside, &mut out, 0, Some(&mut kept));
+            stack.run(scratch, &input, beside, &mut out, 0, Some(&mut kept), None);
             revealed.push(out.unfold(self.factor));
             scratch.keep(out);
             activations.push(kept);

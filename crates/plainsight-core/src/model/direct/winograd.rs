@@ -78,12 +78,14 @@ impl Winograd {
                             rows: tiles,
                             cols,
                             row_stride: 16 * cols,
+                            col_stride: 1,
                         };
                         let weights = View {
                             start: xi * self.inputs * self.outputs,
                             rows: self.inputs,
                             cols: self.outputs,
                             row_stride: self.outputs,
+                            col_stride: 1,
                         };
                         // Each point's slice is written whole: no need to zero it.
                         let how = How {
