@@ -13,6 +13,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
+use super::adam::DIRECT_STATE_MAGIC;
 use super::options::{CodeKind, TrainOptions};
 use super::sampler::CropSampler;
 use crate::analysis::eval::{evaluate, EvalReport, Pair};
@@ -22,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::hiding::Stego;
 use crate::model::loss::{log_stego_loss, residual_roughness, stego_loss};
 use crate::model::weights::WeightRecorder;
-use crate::model::{Architecture, StegoConfig};
+use crate::model::{Architecture, StegoConfig, StegoNet};
 use crate::pixels::RgbImage;
 
 /// Loss values of one step, as plain numbers.
@@ -118,6 +119,55 @@ fn measure_attack_noise(
     )
 }
 
+/// The weights a run starts from: a checkpoint's, an earlier model's, or new ones
+/// (at the linear code when the options ask for it).
+pub(super) fn starting_net<B: Backend>(
+    config: &StegoConfig,
+    options: &TrainOptions,
+    data: &CropSampler,
+    attacks: &[AttackRange],
+    start: &Start,
+    device: &B::Device,
+) -> Result<StegoNet<B>> {
+    let recorder = WeightRecorder::default();
+    let net = config.init::<B>(device);
+    let load = |weights: &[u8]| {
+        let record = recorder
+            .load(weights.to_vec(), device)
+            .map_err(|e| Error::Weights(e.to_string()))?;
+        crate::model::weights::catch_shape_panic(|| net.clone().load_record(record))
+    };
+    match start {
+        Start::Resume(checkpoint) => {
+            if checkpoint.config != *config {
+                return Err(Error::Config(
+                    "checkpoint was trained with another model config".into(),
+                ));
+            }
+            load(&checkpoint.weights)
+        }
+        Start::From(weights) => load(weights),
+        Start::Fresh => {
+            let (Some(code), Architecture::Unshuffle { factor, .. }) =
+                (options.linear_code, &config.architecture)
+            else {
+                return Ok(net);
+            };
+            let stats = BlockStatistics::measure(data.photos(), *factor)?;
+            let code = match code.kind {
+                CodeKind::Principal => {
+                    stats.code(config.secrets, code.dims_per_secret, code.gain)?
+                }
+                CodeKind::Robust => {
+                    let noise = measure_attack_noise(data, attacks, *factor, options.seed)?;
+                    stats.robust_code(code.dims_per_secret, &noise, f64::from(config.beta))?
+                }
+            };
+            Ok(net.with_linear_code(&code, device))
+        }
+    }
+}
+
 /// Trains `config`'s model from `start`.
 ///
 /// Covers and secrets are drawn independently every batch, so each secret meets
@@ -136,51 +186,22 @@ pub fn train<B: AutodiffBackend>(
     let attacks = options.attack_ranges()?;
     B::seed(device, options.seed);
     let recorder = WeightRecorder::default();
-    let mut net = config.init::<B>(device);
+    let mut net = starting_net::<B>(config, options, data, &attacks, &start, device)?;
     let mut optim = AdamConfig::new()
         .with_grad_clipping(options.clip_grad.map(GradientClippingConfig::Norm))
         .init();
     let mut first_step = 0;
-    match start {
-        Start::Resume(checkpoint) => {
-            if checkpoint.config != *config {
-                return Err(Error::Config(
-                    "checkpoint was trained with another model config".into(),
-                ));
-            }
-            let weights = recorder
-                .load(checkpoint.weights, device)
-                .map_err(|e| Error::Weights(e.to_string()))?;
-            net = net.load_record(weights);
-            let state = recorder
-                .load(checkpoint.optimizer, device)
-                .map_err(|e| Error::Weights(format!("optimizer state: {e}")))?;
-            optim = optim.load_record(state);
-            first_step = checkpoint.step;
+    if let Start::Resume(checkpoint) = start {
+        if checkpoint.optimizer.starts_with(DIRECT_STATE_MAGIC) {
+            return Err(Error::Config(
+                "this checkpoint was written by the direct trainer: resume it on the CPU without --engine burn".into(),
+            ));
         }
-        Start::From(weights) => {
-            let weights = recorder
-                .load(weights, device)
-                .map_err(|e| Error::Weights(e.to_string()))?;
-            net = crate::model::weights::catch_shape_panic(|| net.load_record(weights))?;
-        }
-        Start::Fresh => {
-            if let (Some(code), Architecture::Unshuffle { factor, .. }) =
-                (options.linear_code, &config.architecture)
-            {
-                let stats = BlockStatistics::measure(data.photos(), *factor)?;
-                let code = match code.kind {
-                    CodeKind::Principal => {
-                        stats.code(config.secrets, code.dims_per_secret, code.gain)?
-                    }
-                    CodeKind::Robust => {
-                        let noise = measure_attack_noise(data, &attacks, *factor, options.seed)?;
-                        stats.robust_code(code.dims_per_secret, &noise, f64::from(config.beta))?
-                    }
-                };
-                net = net.with_linear_code(&code, device);
-            }
-        }
+        let state = recorder
+            .load(checkpoint.optimizer, device)
+            .map_err(|e| Error::Weights(format!("optimizer state: {e}")))?;
+        optim = optim.load_record(state);
+        first_step = checkpoint.step;
     }
     // With --reveal-only hiding never changes, so one copy outside the autodiff graph
     // serves every step (hiding inside it, even detached, leaves each step's graph in

@@ -10,7 +10,8 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use plainsight_core::analysis::eval::{make_pairs, Pair};
 use plainsight_core::train::{
-    train, CropSampler, Start, TrainObserver, TrainOptions, DEFAULT_CODE_GAIN,
+    direct, direct_unsupported, train, train_direct, CropSampler, Start, TrainObserver,
+    TrainOptions, DEFAULT_CODE_GAIN,
 };
 use plainsight_core::StegoConfig;
 
@@ -141,6 +142,17 @@ pub struct TrainArgs {
     /// Where to train
     #[arg(long, value_enum, default_value_t = Device::Cpu)]
     device: Device,
+    /// What computes the gradients on the CPU: the direct path (about 3× faster;
+    /// the unshuffle layout without --attacks, --smooth-residual or --reveal-only)
+    /// or burn [default: direct where it can, else burn]
+    #[arg(long, value_enum)]
+    engine: Option<Engine>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
+pub enum Engine {
+    Direct,
+    Burn,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -226,8 +238,18 @@ pub fn run(args: TrainArgs) -> Result<()> {
         sampler: &sampler,
         validation: &validation,
     };
-    match args.device {
-        Device::Cpu => {
+    match (args.device, engine(&args, &job, &start)?) {
+        (Device::Cpu, Engine::Direct) => {
+            train_direct(
+                job.config,
+                job.options,
+                job.sampler,
+                job.validation,
+                start,
+                &mut observer,
+            )?;
+        }
+        (Device::Cpu, Engine::Burn) => {
             train::<plainsight_core::CpuTrainBackend>(
                 job.config,
                 job.options,
@@ -238,11 +260,52 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 &Default::default(),
             )?;
         }
-        Device::Cuda => train_cuda(&job, start, &mut observer)?,
+        (Device::Cuda, _) => train_cuda(&job, start, &mut observer)?,
     }
     observer.bar.finish();
     report::say(&format!("done: weights in {}", args.out.display()));
     Ok(())
+}
+
+/// The engine asked for, or the direct path where it can train the run. A
+/// resumed run stays on the engine that wrote its checkpoint.
+fn engine(args: &TrainArgs, job: &Job, start: &Start) -> Result<Engine> {
+    let resumed_on = match start {
+        Start::Resume(checkpoint) if direct::is_direct_checkpoint(checkpoint) => {
+            Some(Engine::Direct)
+        }
+        Start::Resume(_) => Some(Engine::Burn),
+        _ => None,
+    };
+    if args.device == Device::Cuda {
+        if args.engine == Some(Engine::Direct) || resumed_on == Some(Engine::Direct) {
+            bail!("the direct trainer runs on the CPU only; train on the GPU with --engine burn");
+        }
+        return Ok(Engine::Burn);
+    }
+    let unsupported = direct_unsupported(job.config, job.options);
+    match (args.engine, resumed_on, unsupported) {
+        (Some(asked), Some(resumed), _) if asked != resumed => bail!(
+            "this checkpoint was written by the {} trainer; resume it with --engine {}",
+            name(resumed),
+            name(resumed)
+        ),
+        (Some(Engine::Direct), _, Some(why)) => bail!("--engine direct cannot train this: {why}"),
+        (Some(asked), _, _) => Ok(asked),
+        (None, Some(resumed), _) => Ok(resumed),
+        (None, None, Some(why)) => {
+            report::say(&format!("note: training on burn: {why}"));
+            Ok(Engine::Burn)
+        }
+        (None, None, None) => Ok(Engine::Direct),
+    }
+}
+
+fn name(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Direct => "direct",
+        Engine::Burn => "burn",
+    }
 }
 
 /// Centre crops of the validation photos, paired as `eval` pairs them.

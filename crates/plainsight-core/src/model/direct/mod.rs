@@ -32,6 +32,15 @@ use super::blocks::ConvStack;
 use super::nets::{HideNet, PrepNet, RevealNet};
 use super::StegoNet;
 
+/// What a forward pass keeps and where its images lie; the default is inference.
+#[derive(Default)]
+struct Pass<'a> {
+    /// Where the hidden layers' outputs go (for gradients) instead of being reused.
+    kept: Option<&'a mut Vec<Grid>>,
+    /// A batch side by side, whose gaps every layer clears.
+    strip: Option<&'a Strip>,
+}
+
 /// 3×3 convolutions with ReLU between them, as in [`ConvStack`].
 struct Stack {
     layers: Vec<Conv>,
@@ -51,8 +60,7 @@ impl Stack {
     }
 
     /// Runs the stack on `input` into channels `offset..` of `out`, adding
-    /// `beside` (a 1×1 path and its input) to the last layer. With `keep`, the
-    /// hidden layers' outputs are pushed there (for gradients) instead of reused.
+    /// `beside` (a 1×1 path and its input) to the last layer, as `pass` says.
     fn run(
         &self,
         scratch: &Scratch,
@@ -60,9 +68,12 @@ impl Stack {
         beside: Option<(&Conv, &Grid)>,
         out: &mut Grid,
         offset: usize,
-        mut keep: Option<&mut Vec<Grid>>,
-        strip: Option<&Strip>,
+        pass: Pass,
     ) {
+        let Pass {
+            kept: mut keep,
+            strip,
+        } = pass;
         let last = self.layers.len() - 1;
         let mut current: Option<Grid> = None;
         for (i, conv) in self.layers.iter().enumerate() {
@@ -213,15 +224,20 @@ impl DirectNet {
                 None,
                 &mut input,
                 offset + folded,
-                None,
-                None,
+                Pass::default(),
             );
             self.scratch.keep(own);
         }
         let mut residual = self.grid(width, height, folded);
         let linear = Some((&self.hide_linear, &input));
-        self.hide
-            .run(&self.scratch, &input, linear, &mut residual, 0, None, None);
+        self.hide.run(
+            &self.scratch,
+            &input,
+            linear,
+            &mut residual,
+            0,
+            Pass::default(),
+        );
         let mut container = residual.unfold(self.factor);
         self.scratch.keep(residual);
         self.scratch.keep(input);
@@ -253,8 +269,7 @@ impl DirectNet {
                     Some((linear, &input)),
                     &mut out,
                     0,
-                    None,
-                    None,
+                    Pass::default(),
                 );
                 let planes = out.unfold(self.factor);
                 self.scratch.keep(out);
@@ -288,7 +303,11 @@ impl DirectNet {
             let mut out = self.grid(width, height, self.folded());
             let mut kept = Vec::new();
             let beside = Some((linear, &input));
-            stack.run(scratch, &input, beside, &mut out, 0, Some(&mut kept), None);
+            let pass = Pass {
+                kept: Some(&mut kept),
+                strip: None,
+            };
+            stack.run(scratch, &input, beside, &mut out, 0, pass);
             revealed.push(out.unfold(self.factor));
             scratch.keep(out);
             activations.push(kept);

@@ -15,7 +15,7 @@ use burn::prelude::*;
 use super::conv::{layer, relu_gradient, Conv};
 use super::gradient::{conv_gradient, ConvGradient};
 use super::grid::{Grid, Strip};
-use super::{DirectNet, Stack};
+use super::{DirectNet, Pass, Stack};
 use crate::model::loss::LOG_FLOOR;
 use crate::model::StegoNet;
 
@@ -118,8 +118,10 @@ impl DirectNet {
                 None,
                 &mut input,
                 out_at,
-                Some(&mut kept),
-                Some(&strip),
+                Pass {
+                    kept: Some(&mut kept),
+                    strip: Some(&strip),
+                },
             );
             secrets.push(own);
             prep_kept.push(kept);
@@ -133,8 +135,10 @@ impl DirectNet {
             beside,
             &mut residual,
             0,
-            Some(&mut hide_kept),
-            Some(&strip),
+            Pass {
+                kept: Some(&mut hide_kept),
+                strip: Some(&strip),
+            },
         );
         // Clamp, then round with the straight-through estimator.
         let mut container = grid(folded);
@@ -162,8 +166,10 @@ impl DirectNet {
                 beside,
                 &mut out,
                 0,
-                Some(&mut kept),
-                Some(&strip),
+                Pass {
+                    kept: Some(&mut kept),
+                    strip: Some(&strip),
+                },
             );
             revealed.push(out);
             reveal_kept.push(kept);
