@@ -447,6 +447,27 @@ fn train_writes_checkpoints_and_resumes() {
         &train_into("run", "9", &["--resume", "--factor", "2"]),
         "drop the options",
     );
+    // The run above trained on the direct path; resuming it stays there.
+    assert_user_error(
+        &train_into("run", "9", &["--resume", "--engine", "burn"]),
+        "written by the direct trainer",
+    );
+    assert_user_error(
+        &train_into(
+            "b0",
+            "1",
+            &["--engine", "direct", "--attacks", "none,jpeg:50-90"],
+        ),
+        "cannot train this",
+    );
+    let out = train_into("b1", "2", &["--engine", "burn"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = train_into("b1", "3", &["--resume"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_user_error(
+        &train_into("b1", "4", &["--resume", "--engine", "direct"]),
+        "written by the burn trainer",
+    );
     // The trained folder works as --model.
     save(&photo_like(20, 20, 9), &d.join("c.png"));
     let out = hide(d, "c.png", &["c.png"], "o.png", &["--model", "run"]);

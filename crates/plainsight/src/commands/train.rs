@@ -196,11 +196,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
         (None, None) => None,
     };
     let (config, options) = plan::resolve(&args, base)?;
+    let mut notes = Vec::new();
     let start = match (resumed, init) {
         (Some(checkpoint), _) => {
-            for note in plan::changed_options(&checkpoint.options, &options) {
-                report::say(&format!("note: {note}"));
-            }
+            notes = plan::changed_options(&checkpoint.options, &options);
             Start::Resume(Box::new(checkpoint))
         }
         (None, Some((_, model))) => Start::From(model.weight_bytes()),
@@ -208,6 +207,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
     };
     if args.device == Device::Cuda && !cfg!(feature = "cuda") {
         bail!("this plainsight was built without GPU support; rebuild with `--features cuda`");
+    }
+    let engine = engine(&args, &config, &options, &start)?;
+    for note in notes {
+        report::say(&format!("note: {note}"));
     }
 
     let photos = images::load_photos(&args.data)?;
@@ -238,7 +241,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         sampler: &sampler,
         validation: &validation,
     };
-    match (args.device, engine(&args, &job, &start)?) {
+    match (args.device, engine) {
         (Device::Cpu, Engine::Direct) => {
             train_direct(
                 job.config,
@@ -269,7 +272,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
 /// The engine asked for, or the direct path where it can train the run. A
 /// resumed run stays on the engine that wrote its checkpoint.
-fn engine(args: &TrainArgs, job: &Job, start: &Start) -> Result<Engine> {
+fn engine(
+    args: &TrainArgs,
+    config: &StegoConfig,
+    options: &TrainOptions,
+    start: &Start,
+) -> Result<Engine> {
     let resumed_on = match start {
         Start::Resume(checkpoint) if direct::is_direct_checkpoint(checkpoint) => {
             Some(Engine::Direct)
@@ -283,7 +291,7 @@ fn engine(args: &TrainArgs, job: &Job, start: &Start) -> Result<Engine> {
         }
         return Ok(Engine::Burn);
     }
-    let unsupported = direct_unsupported(job.config, job.options);
+    let unsupported = direct_unsupported(config, options);
     match (args.engine, resumed_on, unsupported) {
         (Some(asked), Some(resumed), _) if asked != resumed => bail!(
             "this checkpoint was written by the {} trainer; resume it with --engine {}",

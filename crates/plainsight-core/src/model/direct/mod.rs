@@ -1,4 +1,5 @@
-//! A dedicated inference path for the unshuffle layout, beside burn.
+//! A dedicated CPU path for the unshuffle layout, beside burn: inference,
+//! refinement's gradients and training steps.
 //!
 //! burn's CPU backend runs each convolution as a layout conversion, an im2col copy
 //! and a matrix product, per layer and per call. Our networks are only 3×3 and 1×1
@@ -10,8 +11,8 @@
 //! reads the same weights as burn (copied out of a [`StegoNet`] once) and gives the
 //! same numbers up to float summation order (`tests` bound the difference).
 //! It also carries gradients back through the reveal networks to their input, which
-//! is what test-time refinement needs; training, which needs weight gradients, stays
-//! on burn.
+//! is what test-time refinement needs, and runs whole training steps with every
+//! parameter's gradient (`training.rs`, weight gradients in `gradient.rs`).
 
 mod conv;
 mod gradient;
