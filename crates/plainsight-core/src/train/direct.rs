@@ -19,7 +19,7 @@ use crate::backend::CpuBackend;
 use crate::channel::AttackRange;
 use crate::error::{Error, Result};
 use crate::hiding::Stego;
-use crate::model::direct::{Batch, DirectNet, LossForm};
+use crate::model::direct::{Batch, DirectNet, LossForm, Objective};
 use crate::model::weights::WeightRecorder;
 use crate::model::{Architecture, StegoConfig, StegoNet};
 use burn::module::Module;
@@ -94,10 +94,14 @@ pub fn train_direct(
         }
         _ => (Adam::new(&sizes), 0),
     };
-    let form = if options.log_loss {
-        LossForm::Log
-    } else {
-        LossForm::Plain
+    let objective = Objective {
+        form: if options.log_loss {
+            LossForm::Log
+        } else {
+            LossForm::Plain
+        },
+        beta: f64::from(config.beta),
+        lattice: f64::from(options.lattice_penalty),
     };
     let planar = |rng: &mut StdRng| planar_rgb(&data.sample(rng));
     let started = std::time::Instant::now();
@@ -119,7 +123,7 @@ pub fn train_direct(
             covers: &covers,
             secrets: &secrets,
         };
-        let outcome = direct.training_step(&batch, form, f64::from(config.beta));
+        let outcome = direct.training_step(&batch, &objective);
         let values = StepLoss {
             total: outcome.total,
             container: outcome.container,
@@ -244,6 +248,7 @@ mod tests {
             crop: 8,
             clip_grad: Some(0.5),
             checkpoint_every: 3,
+            lattice_penalty: 5.0,
             ..TrainOptions::default()
         }
     }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::AttackRange;
 use crate::error::{Error, Result};
+use crate::model::loss::LATTICE;
 use crate::model::{Architecture, StegoConfig};
 
 /// How to train (the model itself is described by [`StegoConfig`]); checked by
@@ -50,6 +51,11 @@ pub struct TrainOptions {
     /// instead of the batch MSE.
     #[serde(default)]
     pub log_loss: bool,
+    /// Weight of [`crate::model::loss::lattice_energy`] of the container minus the
+    /// cover in the loss (0: none): the residual's energy at the 8-pixel block
+    /// lattice's frequencies, the fingerprint steganalysers see.
+    #[serde(default)]
+    pub lattice_penalty: f32,
 }
 
 /// Parameters of the linear code the default networks start from.
@@ -126,6 +132,7 @@ impl Default for TrainOptions {
             reveal_only: false,
             clip_grad: None,
             log_loss: false,
+            lattice_penalty: 0.0,
         }
     }
 }
@@ -174,6 +181,15 @@ impl TrainOptions {
         }
         if !(self.smooth_residual >= 0.0 && self.smooth_residual.is_finite()) {
             return option("smooth-residual", "must be a number ≥ 0");
+        }
+        if !(self.lattice_penalty >= 0.0 && self.lattice_penalty.is_finite()) {
+            return option("lattice-penalty", "must be a number ≥ 0");
+        }
+        if self.lattice_penalty > 0.0 && !self.crop.is_multiple_of(LATTICE) {
+            return option(
+                "crop",
+                &format!("must be a multiple of {LATTICE} with --lattice-penalty"),
+            );
         }
         if self
             .time_limit_s

@@ -21,7 +21,7 @@ use crate::channel::{distort, AttackRange, Channel};
 use crate::code::BlockStatistics;
 use crate::error::{Error, Result};
 use crate::hiding::Stego;
-use crate::model::loss::{log_stego_loss, residual_roughness, stego_loss};
+use crate::model::loss::{lattice_energy, log_stego_loss, residual_roughness, stego_loss};
 use crate::model::weights::WeightRecorder;
 use crate::model::{Architecture, StegoConfig, StegoNet};
 use crate::pixels::RgbImage;
@@ -234,6 +234,8 @@ pub fn train<B: AutodiffBackend>(
         let revealed = net.reveal(received, config.secrets);
         let roughness = (options.smooth_residual > 0.0)
             .then(|| residual_roughness(container.clone() - cover.clone()));
+        let lattice = (options.lattice_penalty > 0.0)
+            .then(|| lattice_energy(container.clone() - cover.clone()));
         let loss_of = if options.log_loss {
             log_stego_loss
         } else {
@@ -242,6 +244,9 @@ pub fn train<B: AutodiffBackend>(
         let mut loss = loss_of(cover, container, &secrets, &revealed, config.beta);
         if let Some(roughness) = roughness {
             loss.total = loss.total + roughness.mul_scalar(options.smooth_residual);
+        }
+        if let Some(lattice) = lattice {
+            loss.total = loss.total + lattice.mul_scalar(options.lattice_penalty);
         }
         let values = StepLoss {
             total: loss.total.clone().into_scalar().elem::<f64>(),

@@ -102,6 +102,11 @@ pub struct TrainArgs {
     /// frequencies, which steganalysers and JPEG see less
     #[arg(long, default_value_t = 0.0)]
     smooth_residual: f32,
+    /// Add W × the residual's energy at the 8-pixel block lattice's frequencies to
+    /// the loss (the fingerprint block-lattice steganalysers see); --crop must be a
+    /// multiple of 8
+    #[arg(long, default_value_t = 0.0, value_name = "W")]
+    lattice_penalty: f32,
     /// Train only the reveal networks (with --init): hiding and the container stay
     /// exactly as the starting model makes them, reveal learns the --attacks
     #[arg(long)]

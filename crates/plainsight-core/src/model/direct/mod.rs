@@ -28,7 +28,7 @@ use burn::prelude::*;
 
 use self::conv::{layer, relu_gradient, Conv};
 use self::grid::{Grid, Scratch, Strip};
-pub use self::training::{Batch, LossForm, StepOutcome};
+pub use self::training::{Batch, LossForm, Objective, StepOutcome};
 use super::blocks::ConvStack;
 use super::nets::{HideNet, PrepNet, RevealNet};
 use super::StegoNet;

@@ -16,7 +16,7 @@ use super::conv::{layer, relu_gradient, Conv};
 use super::gradient::{conv_gradient, ConvGradient};
 use super::grid::{Grid, Strip};
 use super::{DirectNet, Pass, Stack};
-use crate::model::loss::LOG_FLOOR;
+use crate::model::loss::{LATTICE, LOG_FLOOR};
 use crate::model::StegoNet;
 
 /// What one step trains on: planar RGB crops (`3 × side × side` values in 0..=1),
@@ -34,6 +34,16 @@ pub enum LossForm {
     Plain,
     /// [`crate::model::loss::log_stego_loss`]
     Log,
+}
+
+/// What a step minimises.
+#[derive(Clone, Copy, Debug)]
+pub struct Objective {
+    pub form: LossForm,
+    /// Weight of the secrets' errors.
+    pub beta: f64,
+    /// Weight of [`crate::model::loss::lattice_energy`] of the residual (0: none).
+    pub lattice: f64,
 }
 
 /// The loss of a step and the gradient of every parameter.
@@ -74,7 +84,12 @@ impl DirectNet {
     }
 
     /// The loss of `batch` and its gradient with respect to every parameter.
-    pub fn training_step(&self, batch: &Batch, form: LossForm, beta: f64) -> StepOutcome {
+    pub fn training_step(&self, batch: &Batch, objective: &Objective) -> StepOutcome {
+        let Objective {
+            form,
+            beta,
+            lattice,
+        } = *objective;
         let images = batch.covers.len();
         assert!(images > 0, "an empty batch");
         assert_eq!(batch.secrets.len(), self.preps.len(), "secret count");
@@ -181,12 +196,18 @@ impl DirectNet {
         for (out, secret) in revealed.iter().zip(&secrets) {
             reveal_terms.push(Term::of(&strip, out, secret, form, beta));
         }
-        let total = container_term.value + beta * reveal_terms.iter().map(|t| t.value).sum::<f64>();
+        let mut total =
+            container_term.value + beta * reveal_terms.iter().map(|t| t.value).sum::<f64>();
         let reveal_mse = reveal_terms.iter().map(|t| t.mse).sum();
 
         // Backward through each reveal network into the container.
         let mut container_gradient =
             container_term.gradient(&strip, &container, &cover, grid(folded));
+        if lattice > 0.0 {
+            let pattern = LatticePattern::of(&strip, self.factor, &container, &cover);
+            total += lattice * pattern.energy();
+            pattern.add_gradient(lattice, &mut container_gradient);
+        }
         let mut reveal_gradients = Vec::new();
         for (k, ((stack, linear), term)) in self.reveals.iter().zip(&reveal_terms).enumerate() {
             let upstream = term.gradient(&strip, &revealed[k], &secrets[k], grid(folded));
@@ -320,6 +341,95 @@ impl Term {
             }
         });
         out
+    }
+}
+
+/// The residual's mean at each position of the 8-pixel lattice cell, per image
+/// and colour: what [`crate::model::loss::lattice_energy`] measures, on the grids.
+struct LatticePattern<'a> {
+    strip: &'a Strip,
+    factor: usize,
+    /// `[image][colour][phase]` deviations from the phases' average, phase =
+    /// 8 · (y mod 8) + x mod 8.
+    deviations: Vec<f64>,
+    /// Pixels at each phase in one image and colour.
+    counts: Vec<f64>,
+}
+
+const PHASES: usize = LATTICE * LATTICE;
+
+impl<'a> LatticePattern<'a> {
+    fn of(strip: &'a Strip, factor: usize, container: &Grid, cover: &Grid) -> Self {
+        let mut sums = vec![0f64; strip.images * 3 * PHASES];
+        let mut counts = vec![0f64; PHASES];
+        visit_phases(strip, factor, container, |image, k, phase, at| {
+            let colour = k / (factor * factor);
+            sums[(image * 3 + colour) * PHASES + phase] +=
+                f64::from(container.data[at] - cover.data[at]);
+            if image == 0 && colour == 0 {
+                counts[phase] += 1.0;
+            }
+        });
+        let mut deviations = Vec::with_capacity(sums.len());
+        for sums in sums.chunks_exact(PHASES) {
+            let means: Vec<f64> = sums.iter().zip(&counts).map(|(s, n)| s / n).collect();
+            let average = means.iter().sum::<f64>() / PHASES as f64;
+            deviations.extend(means.iter().map(|m| m - average));
+        }
+        LatticePattern {
+            strip,
+            factor,
+            deviations,
+            counts,
+        }
+    }
+
+    /// Mean squared deviation over images, colours and phases.
+    fn energy(&self) -> f64 {
+        self.deviations.iter().map(|d| d * d).sum::<f64>() / self.deviations.len() as f64
+    }
+
+    /// Adds `weight` × the gradient of [`LatticePattern::energy`] with respect to
+    /// the container: 2 · deviation / (values · pixels at that phase).
+    fn add_gradient(&self, weight: f64, gradient: &mut Grid) {
+        let values = self.deviations.len() as f64;
+        let per_colour = self.factor * self.factor;
+        let scaled: Vec<f32> = self
+            .deviations
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (weight * 2.0 * d / (values * self.counts[i % PHASES])) as f32)
+            .collect();
+        let mut additions = Vec::new();
+        visit_phases(self.strip, self.factor, gradient, |image, k, phase, at| {
+            additions.push((at, scaled[(image * 3 + k / per_colour) * PHASES + phase]));
+        });
+        for (at, value) in additions {
+            gradient.data[at] += value;
+        }
+    }
+}
+
+/// Calls `visit(image, channel, phase, index)` for every value of the image cells
+/// of a strip grid, with the value's phase inside the 8-pixel lattice cell.
+fn visit_phases(
+    strip: &Strip,
+    factor: usize,
+    grid: &Grid,
+    mut visit: impl FnMut(usize, usize, usize, usize),
+) {
+    for image in 0..strip.images {
+        for y in 0..strip.rows {
+            for x in 0..strip.cols {
+                let cell = grid.cell(y, strip.first_col(image) + x) * grid.channels;
+                for k in 0..3 * factor * factor {
+                    let (fy, fx) = ((k / factor) % factor, k % factor);
+                    let row = (y * factor + fy) % LATTICE;
+                    let phase = row * LATTICE + (x * factor + fx) % LATTICE;
+                    visit(image, k, phase, cell + k);
+                }
+            }
+        }
     }
 }
 
@@ -457,7 +567,7 @@ mod tests {
     use crate::backend::{CpuBackend, CpuTrainBackend};
     use crate::channel::Channel;
     use crate::model::config::tiny_unshuffle;
-    use crate::model::loss::{log_stego_loss, stego_loss};
+    use crate::model::loss::{lattice_energy, log_stego_loss, stego_loss};
     use crate::pixels::{images_to_tensor, RgbImage};
 
     fn photo(side: usize, seed: usize) -> RgbImage {
@@ -492,12 +602,14 @@ mod tests {
     #[test]
     fn a_step_has_burns_loss_and_gradients() {
         // Odd grids too: the last row and column of Winograd tiles are cut short.
+        // The lattice term needs crops of whole 8-pixel cells (8 cells of factor 2).
         let cases = [
-            (1, LossForm::Plain, 4),
-            (2, LossForm::Log, 5),
-            (3, LossForm::Plain, 3),
+            (1, LossForm::Plain, 4, 0.0),
+            (2, LossForm::Log, 5, 0.0),
+            (3, LossForm::Plain, 3, 0.0),
+            (1, LossForm::Log, 8, 40.0),
         ];
-        for (secrets, form, cells) in cases {
+        for (secrets, form, cells, lattice) in cases {
             let config = tiny_unshuffle(secrets);
             let factor = config.architecture.size_multiple();
             let side = cells * factor;
@@ -517,7 +629,12 @@ mod tests {
                     .map(|s| s.iter().map(planar).collect())
                     .collect::<Vec<_>>(),
             };
-            let ours = direct.training_step(&batch, form, beta);
+            let objective = Objective {
+                form,
+                beta,
+                lattice,
+            };
+            let ours = direct.training_step(&batch, &objective);
 
             let tensor = |images: &[RgbImage]| {
                 images_to_tensor::<CpuTrainBackend>(&images.iter().collect::<Vec<_>>(), &device)
@@ -530,7 +647,11 @@ mod tests {
                 LossForm::Plain => stego_loss,
                 LossForm::Log => log_stego_loss,
             };
-            let loss = loss_of(cover, container, &secret_tensors, &revealed, beta as f32);
+            let residual = container.clone() - cover.clone();
+            let mut loss = loss_of(cover, container, &secret_tensors, &revealed, beta as f32);
+            if lattice > 0.0 {
+                loss.total = loss.total + lattice_energy(residual).mul_scalar(lattice);
+            }
             let total = f64::from(loss.total.clone().into_scalar());
             assert!(
                 (ours.total - total).abs() < 1e-5 * total.abs().max(1.0),

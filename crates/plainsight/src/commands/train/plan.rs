@@ -94,6 +94,7 @@ pub fn resolve(args: &TrainArgs, base: Option<Base>) -> Result<(StegoConfig, Tra
         reveal_only: args.reveal_only,
         clip_grad: args.clip_grad,
         log_loss: args.log_loss,
+        lattice_penalty: args.lattice_penalty,
     };
     options.validate(&config)?;
     Ok((config, options))
