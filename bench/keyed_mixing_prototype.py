@@ -16,7 +16,10 @@ permutations, D random signs, H the normalised 64×64 Hadamard matrix): cheap, e
 orthogonal, and from a key stream in the real design (here torch's generator).
 
 Usage: python3 bench/keyed_mixing_prototype.py MODE SECONDS OUT.json
-  MODE: split (the split networks without mixing: the same-budget reference) or mixed.
+  MODE: mixed; unit (mixed, each block's code scaled to a fixed length first, so that
+  its length, which no orthogonal mix hides, carries nothing); split (the same networks without mixing); or standard (today's unshuffle
+  layout, bench/torch_peer.py's, whose hider also sees the secret and whose reveal is one
+  network): the same-budget references.
 Trains default-1's shape (factor 4, width 128, depth 5) on bsds500/train, 16 crops of
 64×64 per step, one thread, then measures on the first 16 bsds500/val pairs (128×128
 centre crops, 8-bit containers): container and revealed PSNR/SSIM with the right key,
@@ -86,8 +89,9 @@ def per_block(code, fn):
 
 
 class Split(nn.Module):
-    def __init__(self):
+    def __init__(self, unit=False):
         super().__init__()
+        self.unit = unit
         self.prep = stack([FOLDED, CODE, CODE, CODE])
         inputs = FOLDED + CODE
         self.hide = stack([inputs] + [WIDTH] * (DEPTH - 1) + [FOLDED])
@@ -99,6 +103,8 @@ class Split(nn.Module):
 
     def hide_with(self, cover, secret, key):
         code = self.prep(F.pixel_unshuffle(secret, FACTOR))
+        if self.unit:
+            code = code * (np.sqrt(CODE) / code.norm(dim=1, keepdim=True).clamp_min(1e-6))
         if key is not None:
             code = per_block(code, key.mix)
         x = torch.cat([F.pixel_unshuffle(cover, FACTOR), code], 1)
@@ -110,6 +116,25 @@ class Split(nn.Module):
         if key is not None:
             code = per_block(code, key.unmix)
         return F.pixel_shuffle(self.decode(code) + self.decode_linear(code), FACTOR)
+
+
+class Standard(nn.Module):
+    """Today's layout (one secret), with the prototype's interface; keys are ignored."""
+
+    def __init__(self):
+        super().__init__()
+        from torch_peer import Unshuffle
+        self.net = Unshuffle(f=FACTOR, width=WIDTH, prep=CODE, depth=DEPTH)
+
+    def hide_with(self, cover, secret, key):
+        n = self.net
+        c, s = F.pixel_unshuffle(cover, FACTOR), F.pixel_unshuffle(secret, FACTOR)
+        x = torch.cat([c, s, n.prep(s)], 1)
+        return (cover + F.pixel_shuffle(n.hide(x) + n.hide_linear(x), FACTOR)).clamp(0, 1)
+
+    def reveal_with(self, container, key):
+        y = F.pixel_unshuffle(container, FACTOR)
+        return F.pixel_shuffle(self.net.reveal(y) + self.net.reveal_linear(y), FACTOR)
 
 
 def gaussian_ssim(a, b):
@@ -153,10 +178,11 @@ def val_pairs(folder, count, crop):
 
 def main():
     mode, seconds, out = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-    assert mode in ("split", "mixed")
+    assert mode in ("split", "mixed", "unit", "standard")
     torch.set_num_threads(1)
     torch.manual_seed(7)
-    model = Split()
+    model = Standard() if mode == "standard" else Split(unit=mode == "unit")
+    keyed = mode in ("mixed", "unit")
     photos = load_photos("../shared/data/bsds500/train", 64)
     rng = np.random.default_rng(7)
     keys = torch.Generator().manual_seed(11)
@@ -170,7 +196,7 @@ def main():
             group["lr"] = lr
         cover = batch(photos, rng, 16, 64, torch.device("cpu"))
         secret = batch(photos, rng, 16, 64, torch.device("cpu"))
-        key = Key(cells, keys) if mode == "mixed" else None
+        key = Key(cells, keys) if keyed else None
         container = quantize8(model.hide_with(cover, secret, key))
         revealed = model.reveal_with(container, key)
         loss = F.mse_loss(container, cover) + beta * F.mse_loss(revealed, secret)
@@ -182,7 +208,7 @@ def main():
 
     covers, secrets = val_pairs("../shared/data/bsds500/val", 16, 128)
     val_cells = covers.shape[0] * (128 // FACTOR) ** 2
-    right = Key(val_cells, torch.Generator().manual_seed(1234)) if mode == "mixed" else None
+    right = Key(val_cells, torch.Generator().manual_seed(1234)) if keyed else None
     result = {"mode": mode, "steps": steps, "train_s": round(train_s)}
     with torch.no_grad():
         container = (model.hide_with(covers, secrets, right) * 255).round() / 255
@@ -195,7 +221,7 @@ def main():
             result[f"{name}_ssim"] = gaussian_ssim(revealed, secrets).mean().item()
             return revealed
         shown = {"right": measure("revealed", right)}
-        if mode == "mixed":
+        if keyed:
             wrong = [Key(val_cells, torch.Generator().manual_seed(s)) for s in range(5)]
             scores = [measure("wrong", k) for k in wrong]
             result["wrong_psnr_each"] = [psnr(r, secrets).mean().item() for r in scores]
