@@ -1,6 +1,6 @@
 //! The training loop on the direct path ([`crate::model::direct`]): the steps,
 //! schedule, batches, checkpoints and observer of [`super::run`], with the
-//! gradients of [`DirectNet::training_step`] and this module's [`Adam`] in place
+//! gradients of [`DirectNet::training_step`] and the Adam of `train/adam.rs` in place
 //! of burn's autodiff and optimiser. It is about three times faster on the CPU
 //! (docs/performance.md).
 //!
