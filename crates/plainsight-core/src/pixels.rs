@@ -138,6 +138,21 @@ impl RgbImage {
     }
 }
 
+impl RgbImage {
+    /// The image as planar RGB (`3 × height × width` values) in 0..=1: the layout
+    /// of one image in [`images_to_tensor`] and of the direct path's inputs.
+    pub(crate) fn planar(&self) -> Vec<f32> {
+        let plane = self.width * self.height;
+        let mut values = vec![0f32; 3 * plane];
+        for (p, rgb) in self.data.chunks_exact(3).enumerate() {
+            for (c, v) in rgb.iter().enumerate() {
+                values[c * plane + p] = f32::from(*v) / 255.0;
+            }
+        }
+        values
+    }
+}
+
 /// Stacks same-size images into one tensor with values in 0..=1.
 ///
 /// # Shapes
@@ -145,19 +160,14 @@ impl RgbImage {
 pub fn images_to_tensor<B: Backend>(images: &[&RgbImage], device: &B::Device) -> Tensor<B, 4> {
     let (width, height) = (images[0].width, images[0].height);
     let plane = width * height;
-    let mut values = vec![0f32; images.len() * 3 * plane];
-    for (n, image) in images.iter().enumerate() {
+    let mut values = Vec::with_capacity(images.len() * 3 * plane);
+    for image in images {
         assert_eq!(
             (image.width, image.height),
             (width, height),
             "batch of mixed sizes"
         );
-        let base = n * 3 * plane;
-        for (p, rgb) in image.data.chunks_exact(3).enumerate() {
-            values[base + p] = rgb[0] as f32 / 255.0;
-            values[base + plane + p] = rgb[1] as f32 / 255.0;
-            values[base + 2 * plane + p] = rgb[2] as f32 / 255.0;
-        }
+        values.extend(image.planar());
     }
     Tensor::<B, 1>::from_floats(values.as_slice(), device).reshape([images.len(), 3, height, width])
 }

@@ -22,6 +22,7 @@ use burn::module::AutodiffModule;
 use crate::channel::Channel;
 use crate::error::Result;
 use crate::hiding::stego::{floats, Stego};
+use crate::model::adam::{self, Adam};
 use crate::model::direct::DirectNet;
 use crate::model::loss::{mean_log_mse, LOG_FLOOR};
 use crate::model::StegoNet;
@@ -111,8 +112,8 @@ pub fn refine_container<B: AutodiffBackend>(
     kept.best()
 }
 
-/// Adam's β₁, β₂ and ε for refinement.
-const ADAM: (f32, f32, f32) = (0.9, 0.999, 1e-8);
+/// Adam's β₁, β₂ and ε for refinement (the direct path's [`Adam`] has the same β).
+const ADAM: (f32, f32, f32) = (adam::BETA_1, adam::BETA_2, 1e-8);
 
 impl Refinement {
     /// Adam's step size before step `step`: `levels_per_step` 8-bit levels, falling
@@ -181,10 +182,8 @@ pub fn refine_container_direct(
         width,
         height,
     } = images;
-    let (beta1, beta2, epsilon) = ADAM;
     let mut x = container;
-    let mut first = vec![0.0f32; x.len()];
-    let mut second = vec![0.0f32; x.len()];
+    let mut adam = Adam::new(&[x.len()], ADAM.2);
     let mut kept = Keeper::new(refinement, secrets.len());
     let weight = kept.weight;
     for step in 0..=refinement.steps {
@@ -215,15 +214,9 @@ pub fn refine_container_direct(
         if step == refinement.steps {
             break;
         }
-        let t = (step + 1) as i32;
-        let rate = refinement.rate(step);
-        let (correct1, correct2) = (1.0 - beta1.powi(t), 1.0 - beta2.powi(t));
-        for (((x, m), v), g) in x.iter_mut().zip(&mut first).zip(&mut second).zip(&gradient) {
-            *m = *m * beta1 + g * (1.0 - beta1);
-            *v = *v * beta2 + g * g * (1.0 - beta2);
-            let update = (*m / correct1) / ((*v / correct2).sqrt() + epsilon);
-            *x = (*x - update * rate).clamp(0.0, 1.0);
-        }
+        let rate = f64::from(refinement.rate(step));
+        adam.step(rate, &mut [x.as_mut_slice()], &[gradient.as_slice()], None);
+        x.iter_mut().for_each(|v| *v = v.clamp(0.0, 1.0));
     }
     kept.best()
 }

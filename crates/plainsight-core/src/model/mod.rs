@@ -1,10 +1,12 @@
 //! The networks: configuration ([`config`]), one file per layout ([`unshuffle`],
 //! [`baluja`]) built from shared [`blocks`], the per-role networks ([`nets`]), the
 //! whole model ([`StegoNet`]), its fast inference path on the CPU ([`direct`]), Baluja's loss ([`loss`]) and views inside the
-//! networks ([`inspect`]); reading and writing weight files ([`weights`]).
+//! networks ([`inspect`]); reading and writing weight files ([`weights`]); Adam on plain
+//! float slices for the direct path's training and refinement (`adam.rs`).
 //!
 //! Works on tensors; turning pictures into tensors and back is [`crate::hiding`]'s job.
 
+pub(crate) mod adam;
 pub mod baluja;
 pub mod blocks;
 pub mod config;

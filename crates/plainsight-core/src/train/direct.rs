@@ -1,6 +1,6 @@
 //! The training loop on the direct path ([`crate::model::direct`]): the steps,
 //! schedule, batches, checkpoints and observer of [`super::run`], with the
-//! gradients of [`DirectNet::training_step`] and the Adam of `train/adam.rs` in place
+//! gradients of [`DirectNet::training_step`] and the Adam of `model/adam.rs` in place
 //! of burn's autodiff and optimiser. It is about three times faster on the CPU
 //! (docs/performance.md).
 //!
@@ -10,7 +10,6 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::adam::{Adam, DIRECT_STATE_MAGIC};
 use super::options::TrainOptions;
 use super::run::{starting_net, Checkpoint, Start, StepLoss, TrainObserver};
 use super::sampler::CropSampler;
@@ -19,6 +18,7 @@ use crate::backend::CpuBackend;
 use crate::channel::AttackRange;
 use crate::error::{Error, Result};
 use crate::hiding::Stego;
+use crate::model::adam::{Adam, DIRECT_STATE_MAGIC, TRAINING_EPSILON};
 use crate::model::direct::{Batch, DirectNet, LossForm, Objective};
 use crate::model::weights::WeightRecorder;
 use crate::model::{Architecture, StegoConfig, StegoNet};
@@ -92,7 +92,7 @@ pub fn train_direct(
                 checkpoint.step,
             )
         }
-        _ => (Adam::new(&sizes), 0),
+        _ => (Adam::new(&sizes, TRAINING_EPSILON), 0),
     };
     let objective = Objective {
         form: if options.log_loss {
@@ -103,7 +103,7 @@ pub fn train_direct(
         beta: f64::from(config.beta),
         lattice: f64::from(options.lattice_penalty),
     };
-    let planar = |rng: &mut StdRng| planar_rgb(&data.sample(rng));
+    let planar = |rng: &mut StdRng| data.sample(rng).planar();
     let started = std::time::Instant::now();
     let mut net = net;
     for step in first_step..options.steps {
@@ -192,18 +192,6 @@ fn checkpoint(
             .compact_weight_bytes(),
         optimizer: adam.to_bytes(),
     })
-}
-
-/// An image as planar RGB in 0..=1, as [`crate::pixels::images_to_tensor`] lays it out.
-fn planar_rgb(image: &crate::pixels::RgbImage) -> Vec<f32> {
-    let plane = image.width() * image.height();
-    let mut values = vec![0.0; 3 * plane];
-    for (p, rgb) in image.as_bytes().chunks_exact(3).enumerate() {
-        for (c, v) in rgb.iter().enumerate() {
-            values[c * plane + p] = f32::from(*v) / 255.0;
-        }
-    }
-    values
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! ([`direct`], faster on the CPU), which reports to a [`TrainObserver`] and knows
 //! nothing of files.
 
-mod adam;
 pub mod direct;
 pub mod options;
 pub mod run;

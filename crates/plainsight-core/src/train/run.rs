@@ -13,7 +13,6 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use super::adam::DIRECT_STATE_MAGIC;
 use super::options::{CodeKind, TrainOptions};
 use super::sampler::CropSampler;
 use crate::analysis::eval::{evaluate, EvalReport, Pair};
@@ -21,6 +20,7 @@ use crate::channel::{distort, AttackRange, Channel};
 use crate::code::BlockStatistics;
 use crate::error::{Error, Result};
 use crate::hiding::Stego;
+use crate::model::adam::DIRECT_STATE_MAGIC;
 use crate::model::loss::{lattice_energy, log_stego_loss, residual_roughness, stego_loss};
 use crate::model::weights::WeightRecorder;
 use crate::model::{Architecture, StegoConfig, StegoNet};

@@ -129,6 +129,11 @@ impl Strip {
         image * (self.cols + 1)
     }
 
+    /// Flat cell index of cell `(y, x)` of image `image` in the strip's grid.
+    pub fn cell(&self, image: usize, y: usize, x: usize) -> usize {
+        (y + 1) * (self.grid_cols() + 2) + self.first_col(image) + x + 1
+    }
+
     /// Zeroes the gap cells, which a layer fills with bias (and ReLU of it).
     pub fn clear_gaps(&self, grid: &mut Grid) {
         assert_eq!(

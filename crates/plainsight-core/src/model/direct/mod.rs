@@ -42,6 +42,16 @@ struct Pass<'a> {
     strip: Option<&'a Strip>,
 }
 
+impl<'a> Pass<'a> {
+    /// A training pass over a batch side by side, keeping the hidden layers.
+    fn keeping(kept: &'a mut Vec<Grid>, strip: &'a Strip) -> Self {
+        Pass {
+            kept: Some(kept),
+            strip: Some(strip),
+        }
+    }
+}
+
 /// 3×3 convolutions with ReLU between them, as in [`ConvStack`].
 struct Stack {
     layers: Vec<Conv>,

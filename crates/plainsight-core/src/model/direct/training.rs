@@ -133,10 +133,7 @@ impl DirectNet {
                 None,
                 &mut input,
                 out_at,
-                Pass {
-                    kept: Some(&mut kept),
-                    strip: Some(&strip),
-                },
+                Pass::keeping(&mut kept, &strip),
             );
             secrets.push(own);
             prep_kept.push(kept);
@@ -150,10 +147,7 @@ impl DirectNet {
             beside,
             &mut residual,
             0,
-            Pass {
-                kept: Some(&mut hide_kept),
-                strip: Some(&strip),
-            },
+            Pass::keeping(&mut hide_kept, &strip),
         );
         // Clamp, then round with the straight-through estimator.
         let mut container = grid(folded);
@@ -181,10 +175,7 @@ impl DirectNet {
                 beside,
                 &mut out,
                 0,
-                Pass {
-                    kept: Some(&mut kept),
-                    strip: Some(&strip),
-                },
+                Pass::keeping(&mut kept, &strip),
             );
             revealed.push(out);
             reveal_kept.push(kept);
@@ -329,7 +320,7 @@ impl Term {
 
     /// `scale[image] · (x − target)` in every image cell of `out` (zero elsewhere).
     fn gradient(&self, strip: &Strip, x: &Grid, target: &Grid, mut out: Grid) -> Grid {
-        for_image_cells(strip, x, |image, cell| {
+        for_image_cells(strip, x.channels, |image, _, _, cell| {
             let scale = self.scales[image] as f32;
             let range = cell..cell + x.channels;
             for ((g, a), b) in out.data[range.clone()]
@@ -362,7 +353,7 @@ impl<'a> LatticePattern<'a> {
     fn of(strip: &'a Strip, factor: usize, container: &Grid, cover: &Grid) -> Self {
         let mut sums = vec![0f64; strip.images * 3 * PHASES];
         let mut counts = vec![0f64; PHASES];
-        visit_phases(strip, factor, container, |image, k, phase, at| {
+        visit_phases(strip, factor, container.channels, |image, k, phase, at| {
             let colour = k / (factor * factor);
             sums[(image * 3 + colour) * PHASES + phase] +=
                 f64::from(container.data[at] - cover.data[at]);
@@ -400,43 +391,41 @@ impl<'a> LatticePattern<'a> {
             .enumerate()
             .map(|(i, d)| (weight * 2.0 * d / (values * self.counts[i % PHASES])) as f32)
             .collect();
-        let mut additions = Vec::new();
-        visit_phases(self.strip, self.factor, gradient, |image, k, phase, at| {
-            additions.push((at, scaled[(image * 3 + k / per_colour) * PHASES + phase]));
-        });
-        for (at, value) in additions {
-            gradient.data[at] += value;
-        }
+        let data = &mut gradient.data;
+        visit_phases(
+            self.strip,
+            self.factor,
+            gradient.channels,
+            |image, k, phase, at| {
+                data[at] += scaled[(image * 3 + k / per_colour) * PHASES + phase];
+            },
+        );
     }
 }
 
 /// Calls `visit(image, channel, phase, index)` for every value of the image cells
-/// of a strip grid, with the value's phase inside the 8-pixel lattice cell.
+/// of a strip grid of `channels` channels, with the value's phase inside the
+/// 8-pixel lattice cell.
 fn visit_phases(
     strip: &Strip,
     factor: usize,
-    grid: &Grid,
+    channels: usize,
     mut visit: impl FnMut(usize, usize, usize, usize),
 ) {
-    for image in 0..strip.images {
-        for y in 0..strip.rows {
-            for x in 0..strip.cols {
-                let cell = grid.cell(y, strip.first_col(image) + x) * grid.channels;
-                for k in 0..3 * factor * factor {
-                    let (fy, fx) = ((k / factor) % factor, k % factor);
-                    let row = (y * factor + fy) % LATTICE;
-                    let phase = row * LATTICE + (x * factor + fx) % LATTICE;
-                    visit(image, k, phase, cell + k);
-                }
-            }
+    for_image_cells(strip, channels, |image, y, x, cell| {
+        for k in 0..3 * factor * factor {
+            let (fy, fx) = ((k / factor) % factor, k % factor);
+            let row = (y * factor + fy) % LATTICE;
+            let phase = row * LATTICE + (x * factor + fx) % LATTICE;
+            visit(image, k, phase, cell + k);
         }
-    }
+    });
 }
 
 /// Σ (x − target)² over each image's cells.
 fn squared_errors(strip: &Strip, x: &Grid, target: &Grid) -> Vec<f64> {
     let mut sums = vec![0f64; strip.images];
-    for_image_cells(strip, x, |image, cell| {
+    for_image_cells(strip, x.channels, |image, _, _, cell| {
         let range = cell..cell + x.channels;
         sums[image] += x.data[range.clone()]
             .iter()
@@ -447,15 +436,17 @@ fn squared_errors(strip: &Strip, x: &Grid, target: &Grid) -> Vec<f64> {
     sums
 }
 
-/// Calls `visit(image, first value of the cell)` for every image cell of a strip grid.
-fn for_image_cells(strip: &Strip, grid: &Grid, mut visit: impl FnMut(usize, usize)) {
+/// Calls `visit(image, y, x, first value of the cell)` for every image cell of a
+/// strip grid of `channels` channels.
+fn for_image_cells(
+    strip: &Strip,
+    channels: usize,
+    mut visit: impl FnMut(usize, usize, usize, usize),
+) {
     for image in 0..strip.images {
         for y in 0..strip.rows {
             for x in 0..strip.cols {
-                visit(
-                    image,
-                    grid.cell(y, strip.first_col(image) + x) * grid.channels,
-                );
+                visit(image, y, x, strip.cell(image, y, x) * channels);
             }
         }
     }
@@ -577,11 +568,6 @@ mod tests {
         RgbImage::new(side, side, data).unwrap()
     }
 
-    fn planar(image: &RgbImage) -> Vec<f32> {
-        let t = images_to_tensor::<CpuBackend>(&[image], &Default::default());
-        t.into_data().to_vec::<f32>().unwrap()
-    }
-
     /// Every parameter's gradient, in visiting order.
     struct Collect<'a> {
         grads: &'a <CpuTrainBackend as AutodiffBackend>::Gradients,
@@ -623,10 +609,10 @@ mod tests {
                 .collect();
             let batch = Batch {
                 side,
-                covers: &covers.iter().map(planar).collect::<Vec<_>>(),
+                covers: &covers.iter().map(RgbImage::planar).collect::<Vec<_>>(),
                 secrets: &hidden
                     .iter()
-                    .map(|s| s.iter().map(planar).collect())
+                    .map(|s| s.iter().map(RgbImage::planar).collect())
                     .collect::<Vec<_>>(),
             };
             let objective = Objective {

@@ -1,19 +1,23 @@
-//! Adam for the direct trainer, with burn's constants and update rule (burn-optim
-//! 0.21 `AdamConfig` defaults: β₁ 0.9, β₂ 0.999, ε 1e-5; each parameter tensor's
-//! gradient clipped to an L2 norm on its own), so a run behaves alike on either
-//! trainer. Its state is saved in a small format of its own (see [`Adam::to_bytes`]).
+//! Adam on plain float slices, for the direct path: the direct trainer (with burn's
+//! constants and update rule, burn-optim 0.21 `AdamConfig` defaults, and each
+//! parameter tensor's gradient clipped to an L2 norm on its own, so a run behaves
+//! alike on either trainer) and test-time refinement of containers. Its state is
+//! saved in a small format of its own (see [`Adam::to_bytes`]).
 
 use crate::error::{Error, Result};
 
-const BETA_1: f32 = 0.9;
-const BETA_2: f32 = 0.999;
-const EPSILON: f32 = 1e-5;
+pub const BETA_1: f32 = 0.9;
+pub const BETA_2: f32 = 0.999;
+/// burn's ε, for training.
+pub const TRAINING_EPSILON: f32 = 1e-5;
 
 /// What a saved direct-trainer optimiser state starts with.
 pub const DIRECT_STATE_MAGIC: &[u8] = b"plainsight direct adam 1\n";
 
 /// Adam's moment estimates for a list of parameter tensors.
 pub struct Adam {
+    /// Added to the root of the second moment (bias-corrected), against division by zero.
+    epsilon: f32,
     /// Steps taken.
     time: u64,
     /// First and second moments, one pair per tensor.
@@ -22,8 +26,9 @@ pub struct Adam {
 
 impl Adam {
     /// A fresh state for tensors of these sizes.
-    pub fn new(sizes: &[usize]) -> Self {
+    pub fn new(sizes: &[usize], epsilon: f32) -> Self {
         Adam {
+            epsilon,
             time: 0,
             moments: sizes
                 .iter()
@@ -62,7 +67,7 @@ impl Adam {
                 let g = g * scale;
                 *m = BETA_1 * *m + (1.0 - BETA_1) * g;
                 *v = BETA_2 * *v + (1.0 - BETA_2) * g * g;
-                *p -= lr * (*m * factor) / (v.sqrt() + EPSILON * correction_2);
+                *p -= lr * (*m * factor) / (v.sqrt() + self.epsilon * correction_2);
             }
         }
     }
@@ -82,7 +87,8 @@ impl Adam {
         bytes
     }
 
-    /// Reads [`Adam::to_bytes`]' output for tensors of these sizes.
+    /// Reads [`Adam::to_bytes`]' output for tensors of these sizes (a training
+    /// state: ε is [`TRAINING_EPSILON`]).
     pub fn from_bytes(bytes: &[u8], sizes: &[usize]) -> Result<Self> {
         let bad = |why: &str| Error::Weights(format!("direct optimiser state: {why}"));
         let rest = bytes
@@ -111,7 +117,11 @@ impl Adam {
         if !reader.0.is_empty() {
             return Err(bad("trailing bytes"));
         }
-        Ok(Adam { time, moments })
+        Ok(Adam {
+            epsilon: TRAINING_EPSILON,
+            time,
+            moments,
+        })
     }
 }
 
@@ -141,20 +151,20 @@ mod tests {
 
     #[test]
     fn a_step_follows_the_adam_rule_with_clipping() {
-        let mut adam = Adam::new(&[2]);
+        let mut adam = Adam::new(&[2], TRAINING_EPSILON);
         let mut param = [1.0f32, -1.0];
         // Gradient (3, 4) has norm 5; clipped to norm 1 it is (0.6, 0.8).
         adam.step(0.1, &mut [&mut param], &[&[3.0, 4.0]], Some(1.0));
         // First step: m̂ = g, v̂ = g², so the update is g / (|g| + ε) ≈ sign(g).
         for (p, (start, g)) in param.iter().zip([(1.0f32, 0.6f32), (-1.0, 0.8)]) {
-            let want = start - 0.1 * g / (g.abs() + EPSILON);
+            let want = start - 0.1 * g / (g.abs() + TRAINING_EPSILON);
             assert!((p - want).abs() < 1e-6, "{p} vs {want}");
         }
     }
 
     #[test]
     fn the_state_survives_bytes_and_refuses_another_model() {
-        let mut adam = Adam::new(&[3, 1]);
+        let mut adam = Adam::new(&[3, 1], TRAINING_EPSILON);
         let (mut a, mut b) = ([0.5f32; 3], [2.0f32]);
         adam.step(
             0.01,
