@@ -507,6 +507,23 @@ fn train_writes_checkpoints_and_resumes() {
         &train_into("r0", "1", &["--code", "robust", "--factor", "8"]),
         "needs attacks",
     );
+    // The 4:2:0 slots are those of a 16x16 macroblock.
+    assert_user_error(
+        &train_into(
+            "r0",
+            "1",
+            &["--code", "robust420", "--factor", "8", "--attacks", "jpeg:80-90"],
+        ),
+        "--factor 16",
+    );
+    assert_user_error(
+        &train_into(
+            "r0",
+            "1",
+            &["--code", "robust", "--code-max-noise", "0", "--attacks", "jpeg:80-90"],
+        ),
+        "code-max-noise",
+    );
     fs::create_dir(d.join("large")).unwrap();
     for i in 0..4 {
         save(&photo_like(200, 176, i), &d.join(format!("large/{i}.png")));

@@ -118,23 +118,37 @@ impl BlockStatistics {
     ///
     /// The slots are not the cover's least varying principal directions (those are
     /// the highest frequencies, the first thing JPEG and resampling remove) but
-    /// colour-opponent DCT directions chosen where the
+    /// directions of `slots` (colour-opponent DCT, or JPEG 4:2:0's own coefficients)
+    /// chosen where the
     /// channel adds little error (`slot_noise`, one variance per basis direction,
     /// from [`measure_slot_noise`]) and the cover has little to lose. Each of the
     /// secret's `dims` main coordinates gets its own gain, the one that minimises
     /// container error + `beta` · revealed error for that slot's noise (the training
     /// loss's β, so the start and the training weigh the two alike):
-    /// `gain⁴ = β · noise / variance`.
-    pub fn robust_code(&self, dims: usize, slot_noise: &[f64], beta: f64) -> Result<LinearCode> {
+    /// `gain⁴ = β · noise / variance`. A slot whose noise is infinite is closed.
+    pub fn robust_code(
+        &self,
+        dims: usize,
+        slots: SlotBasis,
+        slot_noise: &[f64],
+        beta: f64,
+    ) -> Result<LinearCode> {
         let d = self.dims();
-        if dims == 0 || dims > d || slot_noise.len() != d || beta.is_nan() || beta <= 0.0 {
+        let valid_noise = slot_noise.iter().all(|n| *n >= 0.0);
+        if dims == 0
+            || dims > d
+            || slot_noise.len() != d
+            || !valid_noise
+            || beta.is_nan()
+            || beta <= 0.0
+        {
             return Err(Error::Config(format!(
                 "robust code needs 1 <= dims <= {d}, one noise value per direction and \
                  β > 0 (got {dims} dims, {} noise values, β {beta})",
                 slot_noise.len()
             )));
         }
-        let basis = opponent_dct_basis(self.factor);
+        let basis = slots.matrix(self.factor)?;
         let covariance = self.covariance();
         // Rounding to 8 bits is the least any slot suffers.
         let floor = 1.0 / 12.0 / (255.0 * 255.0);
@@ -147,6 +161,12 @@ impl BlockStatistics {
         };
         let mut order: Vec<usize> = (0..d).collect();
         order.sort_by(|&a, &b| cost(a).total_cmp(&cost(b)));
+        let usable = noise.iter().filter(|n| n.is_finite()).count();
+        if usable < dims {
+            return Err(Error::Config(format!(
+                "only {usable} candidate slots are open to the robust code, fewer than its {dims} dims"
+            )));
+        }
         let mut chosen = order[..dims].to_vec();
         // The quietest slot carries the strongest secret direction.
         chosen.sort_by(|&a, &b| noise[a].total_cmp(&noise[b]));
@@ -203,6 +223,124 @@ impl BlockStatistics {
 /// val crops (docs/model.md).
 pub const ROBUST_COVER_WEIGHT: f64 = 0.04;
 
+/// The candidate directions a robust code may write the secret into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotBasis {
+    /// Colour-opponent axes times the block's 2-D DCT ([`opponent_dct_basis`]).
+    OpponentDct,
+    /// The coefficients JPEG with 4:2:0 chroma codes, on a 16×16 block
+    /// ([`jpeg420_basis`]): needs factor 16.
+    Jpeg420,
+}
+
+impl SlotBasis {
+    /// The basis as columns of a `3f² × 3f²` orthonormal matrix, in unshuffle order.
+    pub fn matrix(self, factor: usize) -> Result<DMatrix<f64>> {
+        match self {
+            SlotBasis::OpponentDct => Ok(opponent_dct_basis(factor)),
+            SlotBasis::Jpeg420 if factor == JPEG420_FACTOR => Ok(jpeg420_basis()),
+            SlotBasis::Jpeg420 => Err(Error::Config(format!(
+                "the 4:2:0 slot basis needs --factor {JPEG420_FACTOR} (got {factor})"
+            ))),
+        }
+    }
+}
+
+/// The block side of [`jpeg420_basis`]: one 4:2:0 macroblock.
+pub const JPEG420_FACTOR: usize = 16;
+
+/// An orthonormal basis of 16×16 RGB blocks laid out as JPEG with 4:2:0 chroma codes
+/// them, so that what the encoder deletes falls on directions of its own:
+///
+/// - **luma** (256): the luma axis along the Y weights (0.299, 0.587, 0.114), times the
+///   8×8 DCT of each of the four 8×8 luma blocks. This axis is orthogonal to both
+///   chroma columns of JPEG's inverse colour transform, so error in Cb or Cr never
+///   reaches a luma direction (the opponent grey axis picks it up);
+/// - **chroma at half resolution** (2 × 64): two orthonormal axes spanning those
+///   chroma columns, times the 8×8 DCT of the 2×2-averaged block — what the encoder
+///   keeps of the chroma;
+/// - **chroma detail** (2 × 192): the same axes times the three zero-mean Haar patterns
+///   of every 2×2 cell — what subsampling throws away.
+pub(crate) fn jpeg420_basis() -> DMatrix<f64> {
+    let f = JPEG420_FACTOR;
+    let half = f / 2;
+    let normalise = |v: [f64; 3]| {
+        let n = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        v.map(|x| x / n)
+    };
+    let luma = normalise([0.299, 0.587, 0.114]);
+    // JPEG's inverse transform adds Cr along (1.402, −0.714, 0) and Cb along
+    // (0, −0.344, 1.772); both are orthogonal to the luma axis.
+    // (Their published coefficients are rounded, so make them exactly orthogonal.)
+    let without = |v: [f64; 3], axis: [f64; 3]| {
+        let along: f64 = v.iter().zip(axis).map(|(a, b)| a * b).sum();
+        [0, 1, 2].map(|c| v[c] - along * axis[c])
+    };
+    let red = normalise(without([1.402, -0.714_136, 0.0], luma));
+    let blue = normalise(without(without([0.0, -0.344_136, 1.772], luma), red));
+    let dct = |k: usize, n: usize| dct_ii(8, k, n);
+    let d = 3 * f * f;
+    let mut basis = DMatrix::<f64>::zeros(d, d);
+    let mut col = 0;
+    let mut put = |colour: [f64; 3], value: &dyn Fn(usize, usize) -> f64| {
+        for (c, weight) in colour.iter().enumerate() {
+            for y in 0..f {
+                for x in 0..f {
+                    basis[(c * f * f + y * f + x, col)] = weight * value(y, x);
+                }
+            }
+        }
+        col += 1;
+    };
+    for (by, bx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+        for (u, v) in (0..64).map(|k| (k / 8, k % 8)) {
+            put(luma, &|y, x| {
+                let (inside_y, inside_x) = (y / 8 == by, x / 8 == bx);
+                if inside_y && inside_x {
+                    dct(u, y % 8) * dct(v, x % 8)
+                } else {
+                    0.0
+                }
+            });
+        }
+    }
+    for axis in [red, blue] {
+        for (u, v) in (0..64).map(|k| (k / half, k % half)) {
+            put(axis, &|y, x| dct(u, y / 2) * dct(v, x / 2) / 2.0);
+        }
+    }
+    for axis in [red, blue] {
+        for cell in 0..half * half {
+            let (cy, cx) = (cell / half, cell % half);
+            for pattern in [
+                [1.0, -1.0, 1.0, -1.0],
+                [1.0, 1.0, -1.0, -1.0],
+                [1.0, -1.0, -1.0, 1.0],
+            ] {
+                put(axis, &|y, x| {
+                    if y / 2 == cy && x / 2 == cx {
+                        pattern[(y % 2) * 2 + x % 2] / 2.0
+                    } else {
+                        0.0
+                    }
+                });
+            }
+        }
+    }
+    debug_assert_eq!(col, d);
+    basis
+}
+
+/// The orthonormal DCT-II of length `len`: basis function `k` at sample `n`.
+fn dct_ii(len: usize, k: usize, n: usize) -> f64 {
+    let scale = if k == 0 {
+        (1.0 / len as f64).sqrt()
+    } else {
+        (2.0 / len as f64).sqrt()
+    };
+    scale * (std::f64::consts::PI * (2 * n + 1) as f64 * k as f64 / (2 * len) as f64).cos()
+}
+
 /// An orthonormal basis of `f`×`f` RGB blocks (columns, in unshuffle order
 /// `channel·f² + row·f + column`): colour-opponent axes (grey, red−blue,
 /// green−magenta) times the 2-D DCT-II. With `f = 8` these are the directions a
@@ -217,14 +355,7 @@ pub(crate) fn opponent_dct_basis(factor: usize) -> DMatrix<f64> {
         [1.0 / s2, 0.0, -1.0 / s2],
         [1.0 / s6, -2.0 / s6, 1.0 / s6],
     ];
-    let dct = |k: usize, n: usize| {
-        let scale = if k == 0 {
-            (1.0 / f as f64).sqrt()
-        } else {
-            (2.0 / f as f64).sqrt()
-        };
-        scale * (std::f64::consts::PI * (2 * n + 1) as f64 * k as f64 / (2 * f) as f64).cos()
-    };
+    let dct = |k: usize, n: usize| dct_ii(f, k, n);
     let d = 3 * f * f;
     DMatrix::from_fn(d, d, |row, col| {
         let (channel, y, x) = (row / (f * f), (row / f) % f, row % f);
@@ -240,11 +371,12 @@ pub(crate) fn opponent_dct_basis(factor: usize) -> DMatrix<f64> {
 pub fn measure_slot_noise(
     crops: &[RgbImage],
     factor: usize,
+    slots: SlotBasis,
     mut distort: impl FnMut(&RgbImage) -> Result<RgbImage>,
     rng: &mut impl rand::Rng,
 ) -> Result<Vec<f64>> {
     use rand_distr::{Distribution, Normal};
-    let basis = opponent_dct_basis(factor);
+    let basis = slots.matrix(factor)?;
     let d = basis.nrows();
     let normal = Normal::new(0.0, TEST_SIGNAL_LEVELS / 255.0).expect("finite");
     let mut sum = DVector::<f64>::zeros(d);
@@ -427,17 +559,70 @@ mod tests {
     }
 
     #[test]
+    fn the_jpeg420_basis_is_orthonormal_and_splits_what_subsampling_keeps() {
+        let basis = SlotBasis::Jpeg420.matrix(JPEG420_FACTOR).unwrap();
+        let d = 3 * JPEG420_FACTOR * JPEG420_FACTOR;
+        let gram = basis.transpose() * &basis;
+        assert!((gram - DMatrix::identity(d, d)).norm() < 1e-9);
+        assert!(SlotBasis::Jpeg420.matrix(8).is_err());
+        // JPEG's luma of a pixel: the Y weights. Luma directions carry it, chroma
+        // directions carry none (they move pixels along Cb and Cr only).
+        let y_of = |col: usize, pixel: usize| {
+            let area = JPEG420_FACTOR * JPEG420_FACTOR;
+            [0.299, 0.587, 0.114]
+                .iter()
+                .enumerate()
+                .map(|(c, w)| w * basis[(c * area + pixel, col)])
+                .sum::<f64>()
+        };
+        let luma_max = (256..d)
+            .flat_map(|col| (0..256).map(move |p| (col, p)))
+            .map(|(col, p)| y_of(col, p).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            luma_max < 1e-9,
+            "a chroma direction moves luma by {luma_max}"
+        );
+        // Half-resolution chroma directions are constant on every 2×2 cell; the
+        // detail directions average to zero on every cell.
+        let cell_sum = |col: usize, cy: usize, cx: usize| {
+            let f = JPEG420_FACTOR;
+            (0..4)
+                .map(|k| basis[((2 * cy + k / 2) * f + 2 * cx + k % 2, col)])
+                .sum::<f64>()
+        };
+        let cell_value = |col: usize| basis[(0, col)];
+        for col in 256..384 {
+            let first = cell_value(col);
+            assert!((cell_sum(col, 0, 0) - 4.0 * first).abs() < 1e-12);
+        }
+        for col in 384..d {
+            for cell in 0..64 {
+                assert!(cell_sum(col, cell / 8, cell % 8).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
     fn measured_slot_noise_is_the_channels_error_in_each_direction() {
         let photos = smooth_photos();
         let mut rng = StdRng::seed_from_u64(1);
         // A lossless channel: nothing but the bytes the test signal was rounded to.
-        let clean = measure_slot_noise(&photos, 4, |i| Ok(i.clone()), &mut rng).unwrap();
+        let clean = measure_slot_noise(
+            &photos,
+            4,
+            SlotBasis::OpponentDct,
+            |i| Ok(i.clone()),
+            &mut rng,
+        )
+        .unwrap();
         assert!(clean.iter().all(|&n| n < 1e-12));
         // Noise of 2 levels: an orthonormal basis sees its variance in every direction.
         let mut noise_rng = StdRng::seed_from_u64(2);
         let noisy = measure_slot_noise(
             &photos,
             4,
+            SlotBasis::OpponentDct,
             |i| Ok(crate::channel::attack::noise(i, 2.0, &mut noise_rng)),
             &mut rng,
         )
@@ -457,7 +642,9 @@ mod tests {
         for j in [3, 5, 7] {
             noise[j] = 1e-4;
         }
-        let code = stats.robust_code(3, &noise, 0.5).unwrap();
+        let code = stats
+            .robust_code(3, SlotBasis::OpponentDct, &noise, 0.5)
+            .unwrap();
         let basis = opponent_dct_basis(2);
         let secret = &stats.mean + stats.directions.column(11) * 0.2;
         let cover = &stats.mean + stats.directions.column(10) * 0.1;
@@ -475,11 +662,36 @@ mod tests {
         let (read, bias) = &code.reveal[0];
         let revealed = read * (&cover + residual) + bias;
         assert!((revealed - &secret).norm() < 1e-9);
-        assert!(stats.robust_code(13, &noise, 0.5).is_err());
-        assert!(stats.robust_code(2, &noise[..5], 0.5).is_err());
-        assert!(stats.robust_code(2, &noise, 0.0).is_err());
+        assert!(stats
+            .robust_code(13, SlotBasis::OpponentDct, &noise, 0.5)
+            .is_err());
+        assert!(stats
+            .robust_code(2, SlotBasis::OpponentDct, &noise[..5], 0.5)
+            .is_err());
+        assert!(stats
+            .robust_code(2, SlotBasis::OpponentDct, &noise, 0.0)
+            .is_err());
+        // Closed slots are never written; asking for more than the open ones fails.
+        let mut closed = vec![f64::INFINITY; 12];
+        for j in [3, 5, 7] {
+            closed[j] = 0.5;
+        }
+        let only_open = stats
+            .robust_code(3, SlotBasis::OpponentDct, &closed, 0.5)
+            .unwrap();
+        let residual = &only_open.hide_cover * &cover + &only_open.hide_secrets[0] * &secret;
+        let moved = basis.transpose() * (residual + &only_open.hide_bias);
+        assert!(moved
+            .iter()
+            .enumerate()
+            .all(|(j, m)| m.abs() < 1e-12 || [3, 5, 7].contains(&j)));
+        assert!(stats
+            .robust_code(4, SlotBasis::OpponentDct, &closed, 0.5)
+            .is_err());
         // A larger β buys reveal accuracy with a stronger signal: gain ∝ β^¼.
-        let strong = stats.robust_code(3, &noise, 8.0).unwrap();
+        let strong = stats
+            .robust_code(3, SlotBasis::OpponentDct, &noise, 8.0)
+            .unwrap();
         let ratio = strong.hide_secrets[0].norm() / code.hide_secrets[0].norm();
         assert!(
             (ratio - 2.0).abs() < 1e-9,

@@ -6,4 +6,6 @@
 
 pub mod linear;
 
-pub use linear::{measure_slot_noise, BlockStatistics, LinearCode, ROBUST_COVER_WEIGHT};
+pub use linear::{
+    measure_slot_noise, BlockStatistics, LinearCode, SlotBasis, JPEG420_FACTOR, ROBUST_COVER_WEIGHT,
+};

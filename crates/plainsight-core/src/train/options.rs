@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::channel::AttackRange;
+use crate::code::{SlotBasis, JPEG420_FACTOR};
 use crate::error::{Error, Result};
 use crate::model::loss::LATTICE;
 use crate::model::{Architecture, StegoConfig};
@@ -69,6 +70,10 @@ pub struct CodeOptions {
     /// training attacks.
     #[serde(default)]
     pub kind: CodeKind,
+    /// A robust code leaves out the candidate slots where the training attacks add
+    /// more error than this (8-bit levels², against a 36-level² test signal).
+    #[serde(default)]
+    pub max_slot_noise: Option<f64>,
 }
 
 /// The two starting codes of [`crate::code`].
@@ -81,6 +86,20 @@ pub enum CodeKind {
     /// Colour-opponent DCT slots where the training attacks add little error, one
     /// gain per slot ([`crate::code::BlockStatistics::robust_code`]; one secret).
     Robust,
+    /// The same, with JPEG 4:2:0's own coefficients as the candidate slots (luma
+    /// per 8×8 block, chroma at half resolution; [`SlotBasis::Jpeg420`]): `--factor 16`.
+    Robust420,
+}
+
+impl CodeKind {
+    /// The candidate slots of a robust code; `None` for the principal code.
+    pub fn slot_basis(self) -> Option<SlotBasis> {
+        match self {
+            CodeKind::Principal => None,
+            CodeKind::Robust => Some(SlotBasis::OpponentDct),
+            CodeKind::Robust420 => Some(SlotBasis::Jpeg420),
+        }
+    }
 }
 
 impl CodeOptions {
@@ -92,6 +111,7 @@ impl CodeOptions {
             dims_per_secret: 64,
             gain: DEFAULT_CODE_GAIN,
             kind: CodeKind::Robust,
+            max_slot_noise: None,
         }
     }
 
@@ -107,6 +127,7 @@ impl CodeOptions {
             dims_per_secret: dims_per_secret.max(1),
             gain: DEFAULT_CODE_GAIN,
             kind: CodeKind::Principal,
+            max_slot_noise: None,
         }
     }
 }
@@ -199,7 +220,7 @@ impl TrainOptions {
         }
         let attacks = self.attack_ranges()?;
         if let Some(code) = &self.linear_code {
-            if code.kind == CodeKind::Robust {
+            if code.kind.slot_basis().is_some() {
                 if attacks.iter().all(|a| *a == AttackRange::None) {
                     return option(
                         "code",
@@ -209,6 +230,17 @@ impl TrainOptions {
                 if config.secrets != 1 {
                     return option("code", "robust carries one secret (--secrets 1)");
                 }
+            }
+            if code.kind == CodeKind::Robust420
+                && config.architecture.size_multiple() != JPEG420_FACTOR
+            {
+                return option(
+                    "code",
+                    &format!("robust420 works on 4:2:0 macroblocks: --factor {JPEG420_FACTOR}"),
+                );
+            }
+            if code.max_slot_noise.is_some_and(|n| n.is_nan() || n <= 0.0) {
+                return option("code-max-noise", "must be a positive number");
             }
             if code.dims_per_secret == 0 {
                 return option("code-dims", "must be at least 1");

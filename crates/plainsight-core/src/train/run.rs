@@ -13,11 +13,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use super::options::{CodeKind, TrainOptions};
+use super::options::TrainOptions;
 use super::sampler::CropSampler;
 use crate::analysis::eval::{evaluate, EvalReport, Pair};
 use crate::channel::{distort, AttackRange, Channel};
-use crate::code::BlockStatistics;
+use crate::code::{BlockStatistics, SlotBasis};
 use crate::error::{Error, Result};
 use crate::hiding::Stego;
 use crate::model::adam::DIRECT_STATE_MAGIC;
@@ -77,6 +77,7 @@ fn measure_attack_noise(
     data: &CropSampler,
     attacks: &[AttackRange],
     factor: usize,
+    slots: SlotBasis,
     seed: u64,
 ) -> Result<Vec<f64>> {
     let lossy: Vec<AttackRange> = attacks
@@ -106,6 +107,7 @@ fn measure_attack_noise(
     crate::code::measure_slot_noise(
         &crops,
         factor,
+        slots,
         |image| {
             // Every attack family in turn, its parameter drawn from its range.
             let range = lossy[pick % lossy.len()];
@@ -154,13 +156,19 @@ pub(super) fn starting_net<B: Backend>(
                 return Ok(net);
             };
             let stats = BlockStatistics::measure(data.photos(), *factor)?;
-            let code = match code.kind {
-                CodeKind::Principal => {
-                    stats.code(config.secrets, code.dims_per_secret, code.gain)?
-                }
-                CodeKind::Robust => {
-                    let noise = measure_attack_noise(data, attacks, *factor, options.seed)?;
-                    stats.robust_code(code.dims_per_secret, &noise, f64::from(config.beta))?
+            let code = match code.kind.slot_basis() {
+                None => stats.code(config.secrets, code.dims_per_secret, code.gain)?,
+                Some(slots) => {
+                    let mut noise =
+                        measure_attack_noise(data, attacks, *factor, slots, options.seed)?;
+                    if let Some(limit) = code.max_slot_noise {
+                        let limit = limit / (255.0 * 255.0);
+                        for n in noise.iter_mut().filter(|n| **n > limit) {
+                            *n = f64::INFINITY;
+                        }
+                    }
+                    let beta = f64::from(config.beta);
+                    stats.robust_code(code.dims_per_secret, slots, &noise, beta)?
                 }
             };
             Ok(net.with_linear_code(&code, device))

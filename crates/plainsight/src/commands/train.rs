@@ -81,12 +81,17 @@ pub struct TrainArgs {
     /// code sets one gain per slot itself)
     #[arg(long, default_value_t = DEFAULT_CODE_GAIN)]
     code_gain: f64,
+    /// Leave out of the robust code every candidate slot where the --attacks add more
+    /// error than this many 8-bit levels² (the test signal is 36)
+    #[arg(long, value_name = "LEVELS2")]
+    code_max_noise: Option<f64>,
     /// Start from random weights instead of the linear code
     #[arg(long)]
     no_code: bool,
     /// Which linear code to start from: `principal` (the cover's least varying
-    /// directions; lossless containers) or `robust` (colour-opponent DCT slots where
-    /// the --attacks add little error; one secret, best with --factor 8)
+    /// directions; lossless containers), `robust` (colour-opponent DCT slots where
+    /// the --attacks add little error; one secret, best with --factor 8) or
+    /// `robust420` (the same among JPEG 4:2:0's own coefficients; --factor 16)
     #[arg(long, value_enum, default_value_t = CodeChoice::Principal)]
     code: CodeChoice,
     /// Distortions between hiding and reveal, one drawn per step, for a robust model:
@@ -164,6 +169,7 @@ pub enum Engine {
 pub enum CodeChoice {
     Principal,
     Robust,
+    Robust420,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -4,7 +4,7 @@
 //! (`ModelChoice::resolve`, `TrainOptions::validate`).
 
 use anyhow::{bail, Result};
-use plainsight_core::train::{CodeOptions, ModelChoice, TrainOptions};
+use plainsight_core::train::{CodeKind, CodeOptions, ModelChoice, TrainOptions};
 use plainsight_core::{Architecture, StegoConfig};
 
 use super::{ArchChoice, CodeChoice, TrainArgs};
@@ -60,7 +60,7 @@ pub fn resolve(args: &TrainArgs, base: Option<Base>) -> Result<(StegoConfig, Tra
     if args.reveal_only && base.is_none() {
         bail!("--reveal-only fine-tunes a trained model's reveal: give --init MODEL (or --resume such a run)");
     }
-    if matches!(args.code, CodeChoice::Robust) && args.no_code {
+    if !matches!(args.code, CodeChoice::Principal) && args.no_code {
         bail!(
             "--code robust and --no-code contradict each other: the robust code is a starting code"
         );
@@ -72,9 +72,14 @@ pub fn resolve(args: &TrainArgs, base: Option<Base>) -> Result<(StegoConfig, Tra
                     CodeOptions::recommended(config.secrets, 3 * factor * factor)
                 }
                 CodeChoice::Robust => CodeOptions::robust(),
+                CodeChoice::Robust420 => CodeOptions {
+                    kind: CodeKind::Robust420,
+                    ..CodeOptions::robust()
+                },
             };
             code.dims_per_secret = args.code_dims.unwrap_or(code.dims_per_secret);
             code.gain = args.code_gain;
+            code.max_slot_noise = args.code_max_noise;
             Some(code)
         }
         _ => None,
