@@ -18,6 +18,34 @@ pub trait Hider {
     fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage>;
     /// Reveals the first `count` secrets.
     fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>>;
+    /// Whether a key goes inside this hider (the keyed layout mixes its code with it)
+    /// rather than scrambling the secrets around it ([`crate::hiding::keys`]).
+    fn mixes_key(&self) -> bool {
+        false
+    }
+    /// [`Hider::hide`] with `key` (a [`Key`](crate::hiding::keys::Key)'s 256 bits)
+    /// inside, where [`Hider::mixes_key`].
+    fn hide_with_key(
+        &self,
+        _cover: &RgbImage,
+        _secrets: &[RgbImage],
+        _key: &[u8; 32],
+    ) -> Result<RgbImage> {
+        Err(no_key_inside())
+    }
+    /// [`Hider::reveal`] with `key` inside, where [`Hider::mixes_key`].
+    fn reveal_with_key(
+        &self,
+        _container: &RgbImage,
+        _count: usize,
+        _key: &[u8; 32],
+    ) -> Result<Vec<RgbImage>> {
+        Err(no_key_inside())
+    }
+}
+
+fn no_key_inside() -> Error {
+    Error::Invalid("this method takes no key inside; keys scramble the secrets around it".into())
 }
 
 /// Fails unless `given` secrets are exactly the `slots` a hider carries.

@@ -7,7 +7,7 @@ use plainsight_core::analysis::metrics::{psnr, ssim};
 use plainsight_core::analysis::residual::{self, Map};
 use plainsight_core::hiding::keys::Key;
 use plainsight_core::model::inspect::{self, Sensitivity};
-use plainsight_core::RgbImage;
+use plainsight_core::{Hider, RgbImage};
 use serde_json::{json, Value};
 
 use crate::colormap::Colormap;
@@ -116,10 +116,11 @@ pub fn inspect(model: &LoadedModel, request: Request) -> Result<Inspection> {
         Some(secret) => ("secret 1", secret),
         None => ("revealed 1", &revealed[0]),
     };
-    // The preparation network sees the secret as hidden: scrambled when keyed.
+    // The preparation network sees the secret as hidden: scrambled when keyed (the
+    // keyed layout mixes the code after it instead).
     let secret = &match request.key {
-        Some(key) => key.for_model(&model.stego).scramble(secret, 0),
-        None => secret.clone(),
+        Some(key) if !model.stego.mixes_key() => key.for_model(&model.stego).scramble(secret, 0),
+        _ => secret.clone(),
     };
     let features = inspect::prep_features(
         model.stego.net(),

@@ -179,6 +179,27 @@ impl BlockStatistics {
         Ok(self.assemble(&[slots], &main, &gains))
     }
 
+    /// The principal code split at its code vector, for the keyed layout
+    /// ([`crate::model::keyed`]): each secret's `dims` main coordinates (the code) are
+    /// computed from the secret alone, may be mixed, and are written with `gain` into
+    /// that secret's slots; reading undoes each step. Unmixed, it hides and reveals
+    /// exactly as [`BlockStatistics::code`] does.
+    pub fn split_code(&self, secrets: usize, dims: usize, gain: f64) -> Result<SplitCode> {
+        let whole = self.code(secrets, dims, gain)?; // checks the sizes
+        let d = self.dims();
+        let main = self.directions.columns(d - dims, dims).into_owned();
+        let slots = (0..secrets)
+            .map(|i| self.directions.columns(i * dims, dims).into_owned())
+            .collect();
+        Ok(SplitCode {
+            main,
+            slots,
+            gain,
+            mean: self.mean.clone(),
+            hide_cover: whole.hide_cover,
+        })
+    }
+
     fn covariance(&self) -> DMatrix<f64> {
         &self.directions * DMatrix::from_diagonal(&self.variances) * self.directions.transpose()
     }
@@ -226,10 +247,10 @@ pub const ROBUST_COVER_WEIGHT: f64 = 0.04;
 /// The candidate directions a robust code may write the secret into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SlotBasis {
-    /// Colour-opponent axes times the block's 2-D DCT ([`opponent_dct_basis`]).
+    /// Colour-opponent axes times the block's 2-D DCT (`opponent_dct_basis`).
     OpponentDct,
     /// The coefficients JPEG with 4:2:0 chroma codes, on a 16×16 block
-    /// ([`jpeg420_basis`]): needs factor 16.
+    /// (`jpeg420_basis`): needs factor 16.
     Jpeg420,
 }
 
@@ -246,7 +267,7 @@ impl SlotBasis {
     }
 }
 
-/// The block side of [`jpeg420_basis`]: one 4:2:0 macroblock.
+/// The block side of [`SlotBasis::Jpeg420`]: one 4:2:0 macroblock.
 pub const JPEG420_FACTOR: usize = 16;
 
 /// An orthonormal basis of 16×16 RGB blocks laid out as JPEG with 4:2:0 chroma codes
@@ -445,6 +466,77 @@ fn write_block(image: &mut RgbImage, bx: usize, by: usize, f: usize, block: &DVe
             };
             image.set_pixel(bx * f + x, by * f + y, [value(0), value(1), value(2)]);
         }
+    }
+}
+
+/// [`BlockStatistics::split_code`]: per secret, `code = mainᵀ·(secret − mean)`; the
+/// hider writes `gain · code` into the secret's `slots` in place of the cover's
+/// content there (`hide_cover`, as in [`LinearCode`]); the reader takes
+/// `slotsᵀ·(container − mean) / gain` back and decodes `main·code + mean`.
+#[derive(Debug, Clone)]
+pub struct SplitCode {
+    main: DMatrix<f64>,
+    slots: Vec<DMatrix<f64>>,
+    gain: f64,
+    mean: DVector<f64>,
+    hide_cover: DMatrix<f64>,
+}
+
+/// A 1×1 convolution's weight (row by row) and bias.
+pub type Affine = (Vec<f32>, Vec<f32>);
+
+fn affine(weight: &DMatrix<f64>, bias: &DVector<f64>) -> Affine {
+    let (rows, cols) = weight.shape();
+    let w = (0..rows * cols)
+        .map(|i| weight[(i / cols, i % cols)] as f32)
+        .collect();
+    (w, bias.iter().map(|&b| b as f32).collect())
+}
+
+impl SplitCode {
+    /// Secrets the code carries.
+    pub fn secrets(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Code length per secret.
+    pub fn dims(&self) -> usize {
+        self.main.ncols()
+    }
+
+    /// Secret → code: `dims × 3f²`. The code is in the secret's units, so the
+    /// extraction network's output is too, as the unkeyed reveal network's is.
+    pub fn encode(&self) -> Affine {
+        let main = self.main.transpose();
+        let bias = -(&main * &self.mean);
+        affine(&main, &bias)
+    }
+
+    /// Cover and every secret's (mixed) code → residual: `3f² × (3f² + secrets·dims)`,
+    /// the cover's columns first.
+    pub fn hide(&self) -> Affine {
+        let d = self.mean.len();
+        let k = self.dims();
+        let mut weight = DMatrix::<f64>::zeros(d, d + self.secrets() * k);
+        weight.columns_mut(0, d).copy_from(&self.hide_cover);
+        for (i, slots) in self.slots.iter().enumerate() {
+            weight
+                .columns_mut(d + i * k, k)
+                .copy_from(&(slots * self.gain));
+        }
+        affine(&weight, &(-&self.hide_cover * &self.mean))
+    }
+
+    /// Container → secret `slot`'s (mixed) code: `dims × 3f²`.
+    pub fn extract(&self, slot: usize) -> Affine {
+        let read = self.slots[slot].transpose() / self.gain;
+        let bias = -(&read * &self.mean);
+        affine(&read, &bias)
+    }
+
+    /// Code → secret: `3f² × dims`.
+    pub fn decode(&self) -> Affine {
+        affine(&self.main, &self.mean)
     }
 }
 

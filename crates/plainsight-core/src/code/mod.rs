@@ -7,5 +7,6 @@
 pub mod linear;
 
 pub use linear::{
-    measure_slot_noise, BlockStatistics, LinearCode, SlotBasis, JPEG420_FACTOR, ROBUST_COVER_WEIGHT,
+    measure_slot_noise, Affine, BlockStatistics, LinearCode, SlotBasis, SplitCode, JPEG420_FACTOR,
+    ROBUST_COVER_WEIGHT,
 };

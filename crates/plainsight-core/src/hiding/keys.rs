@@ -81,6 +81,11 @@ impl Key {
         Key(bytes)
     }
 
+    /// The key's bytes, which seed the keyed layout's mixes ([`crate::model::mix`]).
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// How this key scrambles secrets for `model` (the tile side depends on its
     /// secret slots and block size, [`tile_for`]): the only way to scramble, so hide
     /// and reveal cannot disagree on the tiles.

@@ -77,24 +77,33 @@ impl<'a> Pipeline<'a> {
         }
         let (width, height) = (cover.width(), cover.height());
         let fitted: Vec<RgbImage> = secrets.iter().map(|s| s.resized(width, height)).collect();
+        let inside = self.hider.mixes_key();
         let mut filled = match &self.hide_key {
-            Some(key) => key.for_model(self.hider).scramble_all(&fitted),
-            None => fitted,
+            Some(key) if !inside => key.for_model(self.hider).scramble_all(&fitted),
+            _ => fitted,
         };
         while filled.len() < slots {
             filled.push(RgbImage::filled(width, height, UNUSED_SLOT)?);
         }
-        self.hider.hide(cover, &filled)
+        match &self.hide_key {
+            Some(key) if inside => self.hider.hide_with_key(cover, &filled, key.bytes()),
+            _ => self.hider.hide(cover, &filled),
+        }
     }
 
     /// Reveals the first `count` secrets, at the container's size.
     pub fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
         check_secret_count("count", count)?;
-        let revealed = self.hider.reveal(container, count)?;
-        Ok(match &self.reveal_key {
-            Some(key) => key.for_model(self.hider).unscramble_all(&revealed),
-            None => revealed,
-        })
+        match &self.reveal_key {
+            Some(key) if self.hider.mixes_key() => {
+                self.hider.reveal_with_key(container, count, key.bytes())
+            }
+            Some(key) => {
+                let revealed = self.hider.reveal(container, count)?;
+                Ok(key.for_model(self.hider).unscramble_all(&revealed))
+            }
+            None => self.hider.reveal(container, count),
+        }
     }
 }
 

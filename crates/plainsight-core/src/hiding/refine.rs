@@ -20,7 +20,7 @@ use burn::tensor::backend::AutodiffBackend;
 use burn::module::AutodiffModule;
 
 use crate::channel::Channel;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hiding::stego::{floats, Stego};
 use crate::model::adam::{self, Adam};
 use crate::model::direct::DirectNet;
@@ -286,8 +286,13 @@ impl<B: AutodiffBackend> Stego<B> {
         secrets: &[RgbImage],
         refinement: &Refinement,
     ) -> Result<RgbImage> {
+        if self.net().is_keyed() {
+            return Err(Error::Invalid(
+                "refinement does not run on the keyed layout yet: hide without --refine".into(),
+            ));
+        }
         if let Some(direct) = self.direct() {
-            return self.hide_with(cover, secrets, |tensors| {
+            return self.hide_with(cover, secrets, |tensors, _| {
                 let [_, _, height, width] = tensors[0].dims();
                 let mut planes: Vec<Vec<f32>> = tensors.iter().map(floats).collect();
                 let tile = PlanarTile {
@@ -303,7 +308,7 @@ impl<B: AutodiffBackend> Stego<B> {
             });
         }
         let plain = self.net().valid();
-        self.hide_with(cover, secrets, |tensors| {
+        self.hide_with(cover, secrets, |tensors, _| {
             let inner: Vec<_> = tensors.iter().map(|t| t.clone().inner()).collect();
             let container = plain.hide(inner[0].clone(), &inner[1..]);
             let refined = refine_container(

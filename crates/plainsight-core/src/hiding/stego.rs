@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::hider::{check_hide_count, check_reveal_count};
 use crate::hiding::rounding::Rounding;
 use crate::model::direct::DirectNet;
+use crate::model::mix::PUBLIC_KEY;
 use crate::model::weights::{catch_shape_panic, CompactWeightRecorder, WeightRecorder};
 use crate::model::{StegoConfig, StegoNet};
 use crate::pixels::{check_same_size, images_to_tensor, tensor_to_images, RgbImage};
@@ -139,7 +140,10 @@ impl<B: Backend> Stego<B> {
     /// Hides `secrets` (exactly as many as the model carries, each the cover's size)
     /// in `cover`. The container has the cover's size and is already 8-bit.
     pub fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
-        let container = self.hide_with(cover, secrets, |tensors| match self.direct() {
+        if self.net.is_keyed() {
+            return self.hide_keyed(cover, secrets, &PUBLIC_KEY);
+        }
+        let container = self.hide_with(cover, secrets, |tensors, _| match self.direct() {
             Some(direct) => {
                 let [_, _, height, width] = tensors[0].dims();
                 let planes: Vec<Vec<f32>> = tensors.iter().map(floats).collect();
@@ -153,8 +157,52 @@ impl<B: Backend> Stego<B> {
         container
     }
 
+    /// The keyed layout's hide with the mixes of `key` (bytes of a
+    /// [`Key`](crate::hiding::keys::Key), or the public key).
+    fn hide_keyed(
+        &self,
+        cover: &RgbImage,
+        secrets: &[RgbImage],
+        key: &[u8; 32],
+    ) -> Result<RgbImage> {
+        self.hide_with(cover, secrets, |tensors, origin| {
+            let mixes = self.mixes_at(key, origin, &tensors[0]);
+            self.net
+                .hide_mixed(tensors[0].clone(), &tensors[1..], mixes.as_deref())
+        })
+    }
+
+    /// The keyed layout's reveal with the mixes of `key`.
+    fn reveal_keyed(
+        &self,
+        container: &RgbImage,
+        count: usize,
+        key: &[u8; 32],
+    ) -> Result<Vec<RgbImage>> {
+        check_reveal_count(self.secrets(), count)?;
+        Ok(self.tiled(&[container], Border::Edge, |tensors, origin| {
+            let mixes = self.mixes_at(key, origin, &tensors[0]);
+            self.net
+                .reveal_mixed(tensors[0].clone(), count, mixes.as_deref())
+        }))
+    }
+
+    /// The mixes for a tile whose top-left pixel is `origin` (x, y) of the picture.
+    fn mixes_at(
+        &self,
+        key: &[u8; 32],
+        (x, y): (usize, usize),
+        tile: &Tensor<B, 4>,
+    ) -> Option<Vec<crate::model::mix::BlockMixes>> {
+        let block = self.config.architecture.size_multiple();
+        let [_, _, height, width] = tile.dims();
+        self.net
+            .mixes(&[*key], (y / block, x / block), (height, width))
+    }
+
     /// [`Stego::hide`] with `make_container` turning one tile's cover and secrets
-    /// (in that order) into its float container.
+    /// (in that order) into its float container; it also gets the tile's top-left
+    /// pixel in the picture.
     pub(crate) fn hide_with<F>(
         &self,
         cover: &RgbImage,
@@ -162,7 +210,7 @@ impl<B: Backend> Stego<B> {
         make_container: F,
     ) -> Result<RgbImage>
     where
-        F: Fn(&[Tensor<B, 4>]) -> Tensor<B, 4>,
+        F: Fn(&[Tensor<B, 4>], (usize, usize)) -> Tensor<B, 4>,
     {
         check_hide_count(self.secrets(), secrets.len())?;
         for secret in secrets {
@@ -171,8 +219,8 @@ impl<B: Backend> Stego<B> {
         let mut inputs = vec![cover];
         inputs.extend(secrets);
         let needs_remainder = self.rounding != Rounding::Nearest;
-        let mut out = self.tiled(&inputs, Border::Cover, |tensors| {
-            let container = make_container(&tensors);
+        let mut out = self.tiled(&inputs, Border::Cover, |tensors, origin| {
+            let container = make_container(&tensors, origin);
             if !needs_remainder {
                 return vec![container];
             }
@@ -191,17 +239,22 @@ impl<B: Backend> Stego<B> {
 
     /// Reveals the first `count` secrets (1 up to the model's count) from a container.
     pub fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
+        if self.net.is_keyed() {
+            return self.reveal_keyed(container, count, &PUBLIC_KEY);
+        }
         check_reveal_count(self.secrets(), count)?;
-        let revealed = self.tiled(&[container], Border::Edge, |tensors| match self.direct() {
-            Some(direct) => {
-                let [_, _, height, width] = tensors[0].dims();
-                direct
-                    .reveal(&floats(&tensors[0]), count, width, height)
-                    .into_iter()
-                    .map(|planes| self.tensor(planes, width, height))
-                    .collect()
+        let revealed = self.tiled(&[container], Border::Edge, |tensors, _| {
+            match self.direct() {
+                Some(direct) => {
+                    let [_, _, height, width] = tensors[0].dims();
+                    direct
+                        .reveal(&floats(&tensors[0]), count, width, height)
+                        .into_iter()
+                        .map(|planes| self.tensor(planes, width, height))
+                        .collect()
+                }
+                None => self.net.reveal(tensors[0].clone(), count),
             }
-            None => self.net.reveal(tensors[0].clone(), count),
         });
         self.release_buffers();
         Ok(revealed)
@@ -229,7 +282,7 @@ impl<B: Backend> Stego<B> {
     /// on 481×321 photos).
     fn tiled<F>(&self, inputs: &[&RgbImage], border: Border, run: F) -> Vec<RgbImage>
     where
-        F: Fn(Vec<Tensor<B, 4>>) -> Vec<Tensor<B, 4>>,
+        F: Fn(Vec<Tensor<B, 4>>, (usize, usize)) -> Vec<Tensor<B, 4>>,
     {
         let multiple = self.config.architecture.size_multiple();
         let (width, height) = (inputs[0].width(), inputs[0].height());
@@ -279,7 +332,7 @@ impl<B: Backend> Stego<B> {
     /// over the whole image.
     fn tiled_exact<F>(&self, padded: &[&RgbImage], run: F) -> Vec<RgbImage>
     where
-        F: Fn(Vec<Tensor<B, 4>>) -> Vec<Tensor<B, 4>>,
+        F: Fn(Vec<Tensor<B, 4>>, (usize, usize)) -> Vec<Tensor<B, 4>>,
     {
         let arch = &self.config.architecture;
         let multiple = arch.size_multiple();
@@ -305,7 +358,7 @@ impl<B: Backend> Stego<B> {
                     })
                     .collect();
                 super::progress::tick(done, total);
-                let results = run(tensors);
+                let results = run(tensors, (x0, y0));
                 done += 1;
                 super::progress::tick(done, total);
                 if outputs.is_empty() {
@@ -338,6 +391,41 @@ impl<B: Backend> Hider for Stego<B> {
 
     fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
         Stego::reveal(self, container, count)
+    }
+
+    fn mixes_key(&self) -> bool {
+        self.net.is_keyed()
+    }
+
+    fn hide_with_key(
+        &self,
+        cover: &RgbImage,
+        secrets: &[RgbImage],
+        key: &[u8; 32],
+    ) -> Result<RgbImage> {
+        self.keyed_only()?;
+        self.hide_keyed(cover, secrets, key)
+    }
+
+    fn reveal_with_key(
+        &self,
+        container: &RgbImage,
+        count: usize,
+        key: &[u8; 32],
+    ) -> Result<Vec<RgbImage>> {
+        self.keyed_only()?;
+        self.reveal_keyed(container, count, key)
+    }
+}
+
+impl<B: Backend> Stego<B> {
+    fn keyed_only(&self) -> Result<()> {
+        if !self.net.is_keyed() {
+            return Err(Error::Invalid(
+                "this model scrambles secrets around its networks; only the keyed layout mixes a key into its code".into(),
+            ));
+        }
+        Ok(())
     }
 }
 

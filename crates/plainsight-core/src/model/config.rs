@@ -43,6 +43,19 @@ pub enum Architecture {
         /// Convolution layers in the hiding and in each reveal network.
         depth: usize,
     },
+    /// The unshuffle networks split at a code vector per block that a key mixes
+    /// ([`super::keyed`]): encode (secret → code), hide (cover + mixed codes),
+    /// extract (container → mixed code), decode (unmixed code → secret).
+    Keyed {
+        /// Pixel-unshuffle factor.
+        factor: usize,
+        /// Width of the hidden convolution layers.
+        channels: usize,
+        /// Convolution layers in the hiding network and in each extraction network.
+        depth: usize,
+        /// Code length per block and secret (a power of two, 4 to 256).
+        code: usize,
+    },
     /// Baluja's layout (NeurIPS 2017): every layer is three parallel convolutions
     /// (3×3, 4×4, 5×5, `filters` each) at full resolution; 2 preparation layers,
     /// 5 hiding and 5 reveal layers, then a 1×1 convolution to RGB.
@@ -73,7 +86,7 @@ impl Architecture {
     /// treats the last partial block row and column apart.
     pub fn size_multiple(&self) -> usize {
         match self {
-            Architecture::Unshuffle { factor, .. } => *factor,
+            Architecture::Unshuffle { factor, .. } | Architecture::Keyed { factor, .. } => *factor,
             Architecture::Baluja { .. } => 1,
         }
     }
@@ -83,6 +96,10 @@ impl Architecture {
         match *self {
             Architecture::Unshuffle { factor, depth, .. } => {
                 super::unshuffle::reveal_radius(factor, depth)
+            }
+            // Extraction, then the three decoding layers.
+            Architecture::Keyed { factor, depth, .. } => {
+                super::unshuffle::reveal_radius(factor, depth + 3)
             }
             Architecture::Baluja { .. } => super::baluja::reveal_radius(),
         }
@@ -94,6 +111,10 @@ impl Architecture {
         match *self {
             Architecture::Unshuffle { factor, depth, .. } => {
                 super::unshuffle::receptive_radius(factor, depth)
+            }
+            // Encoding (3 layers) and decoding (3) beside unshuffle's 2 + 2·depth.
+            Architecture::Keyed { factor, depth, .. } => {
+                super::unshuffle::receptive_radius(factor, depth + 2)
             }
             Architecture::Baluja { .. } => super::baluja::receptive_radius(),
         }
@@ -142,6 +163,20 @@ impl StegoConfig {
                 if *factor == 0 || *channels == 0 || *prep_channels == 0 || *depth < 2 {
                     return Err(Error::Config(
                         "unshuffle architecture needs factor >= 1, channels >= 1 and depth >= 2"
+                            .into(),
+                    ));
+                }
+            }
+            Architecture::Keyed {
+                factor,
+                channels,
+                depth,
+                code,
+            } => {
+                if *factor == 0 || *channels == 0 || *depth < 2 || !super::mix::is_mixable(*code) {
+                    return Err(Error::Config(
+                        "keyed architecture needs factor >= 1, channels >= 1, depth >= 2 and a \
+                         code length that is a power of two from 4 to 256"
                             .into(),
                     ));
                 }

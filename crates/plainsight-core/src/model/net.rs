@@ -3,8 +3,9 @@
 use burn::prelude::*;
 
 use crate::channel::Channel;
-use crate::code::LinearCode;
+use crate::code::{LinearCode, SplitCode};
 use crate::model::config::StegoConfig;
+use crate::model::mix::{BlockMixes, PUBLIC_KEY};
 use crate::model::nets::{HideNet, PrepNet, RevealNet};
 
 /// Prep → hide → (channel) → reveal, for 1 to 3 secrets.
@@ -66,6 +67,45 @@ impl<B: Backend> StegoNet<B> {
         }
     }
 
+    /// Starts the keyed layout's networks at the principal code split at its code
+    /// vector ([`BlockStatistics::split_code`](crate::code::BlockStatistics::split_code)):
+    /// with any key, it then hides and reveals as that linear code does.
+    pub fn with_split_code(self, code: &SplitCode, device: &B::Device) -> Self {
+        assert_eq!(
+            code.secrets(),
+            self.reveals.len(),
+            "code for another secret count"
+        );
+        let preps = self
+            .preps
+            .into_iter()
+            .map(|prep| match prep {
+                PrepNet::Keyed(net) => PrepNet::Keyed(net.starting_at(&code.encode(), device)),
+                other => other,
+            })
+            .collect();
+        let hide = match self.hide {
+            HideNet::Keyed(net) => HideNet::Keyed(net.starting_at(&code.hide(), device)),
+            other => other,
+        };
+        let reveals = self
+            .reveals
+            .into_iter()
+            .enumerate()
+            .map(|(slot, reveal)| match reveal {
+                RevealNet::Keyed(net) => {
+                    RevealNet::Keyed(net.starting_at(&code.extract(slot), &code.decode(), device))
+                }
+                other => other,
+            })
+            .collect();
+        StegoNet {
+            preps,
+            hide,
+            reveals,
+        }
+    }
+
     /// The preparation, hiding and reveal networks (read by [`super::direct`]).
     pub(crate) fn parts(&self) -> (&[PrepNet<B>], &HideNet<B>, &[RevealNet<B>]) {
         (&self.preps, &self.hide, &self.reveals)
@@ -83,14 +123,75 @@ impl<B: Backend> StegoNet<B> {
     ///   of the architecture's [`size_multiple`](crate::Architecture::size_multiple)
     /// - output: `[batch, 3, H, W]`
     pub fn hide(&self, cover: Tensor<B, 4>, secrets: &[Tensor<B, 4>]) -> Tensor<B, 4> {
+        self.hide_mixed(cover, secrets, None)
+    }
+
+    /// [`StegoNet::hide`] with the keyed layout's mixes, one per secret slot (`None`:
+    /// the public mix, for a picture whose first block is this one). Other layouts
+    /// ignore them.
+    pub fn hide_mixed(
+        &self,
+        cover: Tensor<B, 4>,
+        secrets: &[Tensor<B, 4>],
+        mixes: Option<&[BlockMixes]>,
+    ) -> Tensor<B, 4> {
         debug_assert_eq!(secrets.len(), self.preps.len());
+        let public = self.public_mixes(&cover, mixes);
+        let mixes = mixes.or(public.as_deref());
         let prepared = self
             .preps
             .iter()
             .zip(secrets)
-            .map(|(prep, secret)| prep.forward(secret.clone()))
+            .enumerate()
+            .map(|(slot, (prep, secret))| {
+                let features = prep.forward(secret.clone());
+                match mixes {
+                    Some(mixes) => mixes[slot].mix(features),
+                    None => features,
+                }
+            })
             .collect();
         self.hide.forward(cover, secrets, prepared).clamp(0.0, 1.0)
+    }
+
+    /// The public mixes for `image`'s batch and size, where the layout is keyed and
+    /// none were given.
+    fn public_mixes(
+        &self,
+        image: &Tensor<B, 4>,
+        given: Option<&[BlockMixes]>,
+    ) -> Option<Vec<BlockMixes>> {
+        if given.is_some() {
+            return None;
+        }
+        let [batch, _, height, width] = image.dims();
+        self.mixes(&vec![PUBLIC_KEY; batch], (0, 0), (height, width))
+    }
+
+    /// Whether this is the keyed layout, whose code a key mixes.
+    pub fn is_keyed(&self) -> bool {
+        matches!(self.preps[0], PrepNet::Keyed(_))
+    }
+
+    /// The keyed layout's mixes for every secret slot, one key per image of a batch of
+    /// `height × width` pictures whose first block is block `origin` (row, column) of
+    /// the whole picture; `None` for the other layouts.
+    pub fn mixes(
+        &self,
+        keys: &[[u8; 32]],
+        origin: (usize, usize),
+        (height, width): (usize, usize),
+    ) -> Option<Vec<BlockMixes>> {
+        let PrepNet::Keyed(encode) = &self.preps[0] else {
+            return None;
+        };
+        let factor = encode.factor();
+        let blocks = (height / factor, width / factor);
+        Some(
+            (0..self.preps.len())
+                .map(|slot| BlockMixes::new(keys, slot, encode.code(), origin, blocks))
+                .collect(),
+        )
     }
 
     /// The features the preparation network of secret `index` extracts.
@@ -106,10 +207,23 @@ impl<B: Backend> StegoNet<B> {
     /// # Shapes
     /// `[batch, 3, H, W]` → `count` × `[batch, 3, H, W]`
     pub fn reveal(&self, container: Tensor<B, 4>, count: usize) -> Vec<Tensor<B, 4>> {
+        self.reveal_mixed(container, count, None)
+    }
+
+    /// [`StegoNet::reveal`] with the keyed layout's mixes (see [`StegoNet::hide_mixed`]).
+    pub fn reveal_mixed(
+        &self,
+        container: Tensor<B, 4>,
+        count: usize,
+        mixes: Option<&[BlockMixes]>,
+    ) -> Vec<Tensor<B, 4>> {
+        let public = self.public_mixes(&container, mixes);
+        let mixes = mixes.or(public.as_deref());
         self.reveals
             .iter()
             .take(count)
-            .map(|reveal| reveal.forward(container.clone()))
+            .enumerate()
+            .map(|(slot, reveal)| reveal.forward(container.clone(), mixes.map(|m| &m[slot])))
             .collect()
     }
 

@@ -9,6 +9,8 @@ use burn::prelude::*;
 use super::baluja;
 use super::blocks::BalujaStack;
 use super::config::Architecture;
+use super::keyed::{KeyedEncode, KeyedHide, KeyedReveal};
+use super::mix::BlockMixes;
 use super::unshuffle::{UnshuffleHide, UnshufflePrep, UnshuffleReveal};
 use crate::code::LinearCode;
 
@@ -22,6 +24,7 @@ use crate::code::LinearCode;
 pub enum PrepNet<B: Backend> {
     Unshuffle(UnshufflePrep<B>),
     Baluja(BalujaStack<B>),
+    Keyed(KeyedEncode<B>),
 }
 
 impl<B: Backend> PrepNet<B> {
@@ -33,16 +36,24 @@ impl<B: Backend> PrepNet<B> {
                 ..
             } => PrepNet::Unshuffle(UnshufflePrep::new(factor, prep_channels, device)),
             Architecture::Baluja { filters } => PrepNet::Baluja(baluja::prep(filters, device)),
+            Architecture::Keyed {
+                factor,
+                channels,
+                code,
+                ..
+            } => PrepNet::Keyed(KeyedEncode::new(factor, channels, code, device)),
         }
     }
 
     /// # Shapes
     /// - unshuffle: `[batch, 3, H, W]` → `[batch, prep_channels, H/f, W/f]`
     /// - baluja: `[batch, 3, H, W]` → `[batch, 3·filters, H, W]`
+    /// - keyed: `[batch, 3, H, W]` → `[batch, code, H/f, W/f]`, not yet mixed
     pub fn forward(&self, secret: Tensor<B, 4>) -> Tensor<B, 4> {
         match self {
             PrepNet::Unshuffle(net) => net.forward(secret),
             PrepNet::Baluja(net) => net.forward(secret),
+            PrepNet::Keyed(net) => net.forward(secret),
         }
     }
 }
@@ -53,6 +64,7 @@ impl<B: Backend> PrepNet<B> {
 pub enum HideNet<B: Backend> {
     Unshuffle(UnshuffleHide<B>),
     Baluja(BalujaStack<B>),
+    Keyed(KeyedHide<B>),
 }
 
 impl<B: Backend> HideNet<B> {
@@ -74,6 +86,14 @@ impl<B: Backend> HideNet<B> {
             Architecture::Baluja { filters } => {
                 HideNet::Baluja(baluja::hide(filters, secrets, device))
             }
+            Architecture::Keyed {
+                factor,
+                channels,
+                depth,
+                code,
+            } => HideNet::Keyed(KeyedHide::new(
+                factor, channels, depth, code, secrets, device,
+            )),
         }
     }
 
@@ -90,7 +110,8 @@ impl<B: Backend> HideNet<B> {
     ///
     /// # Shapes
     /// - cover and each secret: `[batch, 3, H, W]`
-    /// - prepared: one per secret, as [`PrepNet::forward`] returns
+    /// - prepared: one per secret, as [`PrepNet::forward`] returns (for the keyed
+    ///   layout, mixed: it never sees the secrets themselves)
     /// - output: `[batch, 3, H, W]`
     pub fn forward(
         &self,
@@ -105,6 +126,7 @@ impl<B: Backend> HideNet<B> {
                 inputs.extend(prepared);
                 net.forward(Tensor::cat(inputs, 1))
             }
+            HideNet::Keyed(net) => net.forward(cover, prepared),
         }
     }
 }
@@ -115,6 +137,7 @@ impl<B: Backend> HideNet<B> {
 pub enum RevealNet<B: Backend> {
     Unshuffle(UnshuffleReveal<B>),
     Baluja(BalujaStack<B>),
+    Keyed(KeyedReveal<B>),
 }
 
 impl<B: Backend> RevealNet<B> {
@@ -127,6 +150,12 @@ impl<B: Backend> RevealNet<B> {
                 ..
             } => RevealNet::Unshuffle(UnshuffleReveal::new(factor, channels, depth, device)),
             Architecture::Baluja { filters } => RevealNet::Baluja(baluja::reveal(filters, device)),
+            Architecture::Keyed {
+                factor,
+                channels,
+                depth,
+                code,
+            } => RevealNet::Keyed(KeyedReveal::new(factor, channels, depth, code, device)),
         }
     }
 
@@ -141,12 +170,16 @@ impl<B: Backend> RevealNet<B> {
         }
     }
 
+    /// `mixes` unmix the keyed layout's code (the other layouts have none).
+    ///
     /// # Shapes
     /// `[batch, 3, H, W]` container → `[batch, 3, H, W]` secret estimate (not clamped)
-    pub fn forward(&self, container: Tensor<B, 4>) -> Tensor<B, 4> {
-        match self {
-            RevealNet::Unshuffle(net) => net.forward(container),
-            RevealNet::Baluja(net) => net.forward(container),
+    pub fn forward(&self, container: Tensor<B, 4>, mixes: Option<&BlockMixes>) -> Tensor<B, 4> {
+        match (self, mixes) {
+            (RevealNet::Unshuffle(net), _) => net.forward(container),
+            (RevealNet::Baluja(net), _) => net.forward(container),
+            (RevealNet::Keyed(net), Some(mixes)) => net.forward(container, mixes),
+            (RevealNet::Keyed(_), None) => panic!("the keyed layout reveals with its mixes"),
         }
     }
 }

@@ -28,8 +28,10 @@ use burn::tensor::backend::Backend;
 
 /// Why the direct trainer cannot run these options, if it cannot.
 pub fn unsupported(config: &StegoConfig, options: &TrainOptions) -> Option<String> {
-    if !matches!(config.architecture, Architecture::Unshuffle { .. }) {
-        return Some("Baluja's layout trains on burn".into());
+    match config.architecture {
+        Architecture::Unshuffle { .. } => {}
+        Architecture::Baluja { .. } => return Some("Baluja's layout trains on burn".into()),
+        Architecture::Keyed { .. } => return Some("the keyed layout trains on burn".into()),
     }
     match options.attack_ranges() {
         Ok(attacks) if attacks.iter().all(|a| *a == AttackRange::None) => {}

@@ -9,6 +9,8 @@ pub mod run;
 pub mod sampler;
 
 pub use direct::{train_direct, unsupported as direct_unsupported};
-pub use options::{CodeKind, CodeOptions, ModelChoice, TrainOptions, DEFAULT_CODE_GAIN};
+pub use options::{
+    CodeKind, CodeOptions, Layout, ModelChoice, TrainOptions, DEFAULT_CODE_GAIN, DEFAULT_KEYED_CODE,
+};
 pub use run::{train, Checkpoint, Start, StepLoss, TrainObserver};
 pub use sampler::CropSampler;

@@ -270,6 +270,28 @@ impl TrainOptions {
     }
 }
 
+/// Which network layout a run trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Unshuffle,
+    Baluja,
+    Keyed,
+}
+
+impl Layout {
+    fn of(architecture: &Architecture) -> Self {
+        match architecture {
+            Architecture::Unshuffle { .. } => Layout::Unshuffle,
+            Architecture::Baluja { .. } => Layout::Baluja,
+            Architecture::Keyed { .. } => Layout::Keyed,
+        }
+    }
+}
+
+/// The keyed layout's code length when a run does not name one: 16 of the 48 numbers
+/// of a 4×4 block, near the principal code's 18 (docs/security.md).
+pub const DEFAULT_KEYED_CODE: usize = 16;
+
 /// The model options a run may name; each `None` is taken from the run's base (the
 /// `--init` model or the resumed checkpoint), else from the defaults
 /// ([`StegoConfig::new`], [`Architecture::default_unshuffle`]).
@@ -277,12 +299,13 @@ impl TrainOptions {
 pub struct ModelChoice {
     pub secrets: Option<usize>,
     pub beta: Option<f32>,
-    /// `Some(true)`: Baluja's layout; `Some(false)`: the unshuffle layout.
-    pub baluja: Option<bool>,
+    pub layout: Option<Layout>,
     pub factor: Option<usize>,
     pub channels: Option<usize>,
     pub prep_channels: Option<usize>,
     pub depth: Option<usize>,
+    /// The keyed layout's code length per block.
+    pub code: Option<usize>,
 }
 
 impl ModelChoice {
@@ -292,44 +315,67 @@ impl ModelChoice {
             Some(base) => base.clone(),
             None => StegoConfig::new(1)?,
         };
-        let baluja = self
-            .baluja
-            .unwrap_or(matches!(base.architecture, Architecture::Baluja { .. }));
-        let unshuffle_only = [self.channels, self.depth, self.factor, self.prep_channels];
-        if baluja && unshuffle_only.iter().any(Option::is_some) {
-            return Err(Error::Option {
+        let layout = self.layout.unwrap_or(Layout::of(&base.architecture));
+        let refuse = |problem: &str| {
+            Err(Error::Option {
                 option: "arch",
-                problem: "baluja has no --channels, --depth, --factor or --prep-channels (they shape the unshuffle layout)".into(),
-            });
+                problem: problem.into(),
+            })
+        };
+        let unshuffle_only = [self.channels, self.depth, self.factor, self.prep_channels];
+        if layout == Layout::Baluja && unshuffle_only.iter().any(Option::is_some) {
+            return refuse("baluja has no --channels, --depth, --factor or --prep-channels (they shape the unshuffle layout)");
         }
-        let architecture = match (baluja, base.architecture) {
-            (true, theirs @ Architecture::Baluja { .. }) => theirs,
-            (true, Architecture::Unshuffle { .. }) => Architecture::baluja(),
-            (false, theirs) => {
-                let (factor, channels, prep_channels, depth) = match theirs {
-                    Architecture::Unshuffle {
-                        factor,
-                        channels,
-                        prep_channels,
-                        depth,
-                    } => (factor, channels, prep_channels, depth),
-                    Architecture::Baluja { .. } => match Architecture::default_unshuffle() {
-                        Architecture::Unshuffle {
-                            factor,
-                            channels,
-                            prep_channels,
-                            depth,
-                        } => (factor, channels, prep_channels, depth),
-                        Architecture::Baluja { .. } => unreachable!("the default is unshuffle"),
-                    },
-                };
-                Architecture::Unshuffle {
-                    factor: self.factor.unwrap_or(factor),
-                    channels: self.channels.unwrap_or(channels),
-                    prep_channels: self.prep_channels.unwrap_or(prep_channels),
-                    depth: self.depth.unwrap_or(depth),
-                }
+        if layout == Layout::Keyed && self.prep_channels.is_some() {
+            return refuse(
+                "keyed has no --prep-channels (each secret becomes a code: --code-dims)",
+            );
+        }
+        if layout != Layout::Keyed && self.code.is_some() {
+            return refuse("only the keyed layout has a mixed code (--arch keyed)");
+        }
+        // The shape the base has where it has one, else the default unshuffle's.
+        let (factor, channels, prep_channels, depth) = match Architecture::default_unshuffle() {
+            Architecture::Unshuffle {
+                factor,
+                channels,
+                prep_channels,
+                depth,
+            } => (factor, channels, prep_channels, depth),
+            _ => unreachable!("the default is unshuffle"),
+        };
+        let (factor, channels, prep_channels, depth, code) = match base.architecture {
+            Architecture::Unshuffle {
+                factor,
+                channels,
+                prep_channels,
+                depth,
+            } => (factor, channels, prep_channels, depth, DEFAULT_KEYED_CODE),
+            Architecture::Keyed {
+                factor,
+                channels,
+                depth,
+                code,
+            } => (factor, channels, prep_channels, depth, code),
+            Architecture::Baluja { .. } => {
+                (factor, channels, prep_channels, depth, DEFAULT_KEYED_CODE)
             }
+        };
+        let architecture = match (layout, base.architecture) {
+            (Layout::Baluja, theirs @ Architecture::Baluja { .. }) => theirs,
+            (Layout::Baluja, _) => Architecture::baluja(),
+            (Layout::Unshuffle, _) => Architecture::Unshuffle {
+                factor: self.factor.unwrap_or(factor),
+                channels: self.channels.unwrap_or(channels),
+                prep_channels: self.prep_channels.unwrap_or(prep_channels),
+                depth: self.depth.unwrap_or(depth),
+            },
+            (Layout::Keyed, _) => Architecture::Keyed {
+                factor: self.factor.unwrap_or(factor),
+                channels: self.channels.unwrap_or(channels),
+                depth: self.depth.unwrap_or(depth),
+                code: self.code.unwrap_or(code),
+            },
         };
         let config = StegoConfig {
             secrets: self.secrets.unwrap_or(base.secrets),
@@ -416,8 +462,32 @@ mod tests {
                 ..
             }
         ));
+        let keyed = ModelChoice {
+            layout: Some(Layout::Keyed),
+            code: Some(32),
+            ..ModelChoice::default()
+        };
+        assert_eq!(
+            keyed.resolve(None).unwrap().architecture,
+            Architecture::Keyed {
+                factor: 4,
+                channels: 128,
+                depth: 5,
+                code: 32
+            }
+        );
+        let odd_code = ModelChoice {
+            code: Some(18),
+            ..keyed.clone()
+        };
+        assert!(odd_code.resolve(None).is_err());
+        let code_without_keys = ModelChoice {
+            code: Some(16),
+            ..ModelChoice::default()
+        };
+        assert!(code_without_keys.resolve(None).is_err());
         let baluja = ModelChoice {
-            baluja: Some(true),
+            layout: Some(Layout::Baluja),
             ..ModelChoice::default()
         };
         assert_eq!(

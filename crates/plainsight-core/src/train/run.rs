@@ -13,7 +13,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use super::options::TrainOptions;
+use super::options::{CodeKind, TrainOptions};
 use super::sampler::CropSampler;
 use crate::analysis::eval::{evaluate, EvalReport, Pair};
 use crate::channel::{distort, AttackRange, Channel};
@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::hiding::Stego;
 use crate::model::adam::DIRECT_STATE_MAGIC;
 use crate::model::loss::{lattice_energy, log_stego_loss, residual_roughness, stego_loss};
+use crate::model::mix::BlockMixes;
 use crate::model::weights::WeightRecorder;
 use crate::model::{Architecture, StegoConfig, StegoNet};
 use crate::pixels::RgbImage;
@@ -121,6 +122,22 @@ fn measure_attack_noise(
     )
 }
 
+/// For the keyed layout, mixes under a new random key for every image of the batch,
+/// so the networks learn to work with any key (`None` for the other layouts).
+fn random_mixes<B: Backend>(
+    net: &StegoNet<B>,
+    cover: &Tensor<B, 4>,
+    rng: &mut StdRng,
+) -> Option<Vec<BlockMixes>> {
+    // Other layouts draw nothing, so their batches stay what they were.
+    if !net.is_keyed() {
+        return None;
+    }
+    let [batch, _, height, width] = cover.dims();
+    let keys: Vec<[u8; 32]> = (0..batch).map(|_| rng.random()).collect();
+    net.mixes(&keys, (0, 0), (height, width))
+}
+
 /// The weights a run starts from: a checkpoint's, an earlier model's, or new ones
 /// (at the linear code when the options ask for it).
 pub(super) fn starting_net<B: Backend>(
@@ -150,6 +167,24 @@ pub(super) fn starting_net<B: Backend>(
         }
         Start::From(weights) => load(weights),
         Start::Fresh => {
+            if let (
+                Some(code),
+                Architecture::Keyed {
+                    factor,
+                    code: length,
+                    ..
+                },
+            ) = (options.linear_code, &config.architecture)
+            {
+                if code.kind != CodeKind::Principal {
+                    return Err(Error::Config(
+                        "the keyed layout starts from the principal code (--code principal)".into(),
+                    ));
+                }
+                let stats = BlockStatistics::measure(data.photos(), *factor)?;
+                let split = stats.split_code(config.secrets, *length, code.gain)?;
+                return Ok(net.with_split_code(&split, device));
+            }
             let (Some(code), Architecture::Unshuffle { factor, .. }) =
                 (options.linear_code, &config.architecture)
             else {
@@ -229,17 +264,18 @@ pub fn train<B: AutodiffBackend>(
         let secrets: Vec<Tensor<B, 4>> = (0..config.secrets)
             .map(|_| data.batch::<B>(options.batch, &mut rng, device))
             .collect();
+        let mixes = random_mixes(&net, &cover, &mut rng);
         let container = match &frozen_hiding {
             Some(hiding) => {
                 let inner: Vec<_> = secrets.iter().map(|s| s.clone().inner()).collect();
-                let hidden = hiding.hide(cover.clone().inner(), &inner);
+                let hidden = hiding.hide_mixed(cover.clone().inner(), &inner, mixes.as_deref());
                 Tensor::from_inner(channel.apply(hidden))
             }
-            None => channel.apply(net.hide(cover.clone(), &secrets)),
+            None => channel.apply(net.hide_mixed(cover.clone(), &secrets, mixes.as_deref())),
         };
         let attack = attacks[rng.random_range(0..attacks.len())].sample(&mut rng);
         let received = distort(container.clone(), attack, &mut rng)?;
-        let revealed = net.reveal(received, config.secrets);
+        let revealed = net.reveal_mixed(received, config.secrets, mixes.as_deref());
         let roughness = (options.smooth_residual > 0.0)
             .then(|| residual_roughness(container.clone() - cover.clone()));
         let lattice = (options.lattice_penalty > 0.0)

@@ -178,6 +178,9 @@ pub enum ArchChoice {
     Unshuffle,
     /// Baluja's three-branch layout, 50 filters per branch
     Baluja,
+    /// The unshuffle networks split at a code per block that the key mixes (a key
+    /// that leaves nothing of the secret without it; --code-dims sets the code length)
+    Keyed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]

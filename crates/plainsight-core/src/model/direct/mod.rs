@@ -149,14 +149,14 @@ pub struct DirectNet {
 }
 
 impl DirectNet {
-    /// `None` for Baluja's layout, which only burn runs.
+    /// `None` for Baluja's and the keyed layout, which only burn runs.
     pub fn of<B: Backend>(net: &StegoNet<B>, factor: usize) -> Option<Self> {
         let (preps, hide, reveals) = net.parts();
         let preps = preps
             .iter()
             .map(|prep| match prep {
                 PrepNet::Unshuffle(prep) => Some(Stack::of(prep.stack())),
-                PrepNet::Baluja(_) => None,
+                PrepNet::Baluja(_) | PrepNet::Keyed(_) => None,
             })
             .collect::<Option<Vec<_>>>()?;
         let HideNet::Unshuffle(hide) = hide else {
@@ -170,7 +170,7 @@ impl DirectNet {
                     let (stack, linear) = reveal.parts();
                     Some((Stack::of(stack), conv_of(linear)))
                 }
-                RevealNet::Baluja(_) => None,
+                RevealNet::Baluja(_) | RevealNet::Keyed(_) => None,
             })
             .collect::<Option<Vec<_>>>()?;
         Some(DirectNet {

@@ -4,7 +4,7 @@
 //! (`ModelChoice::resolve`, `TrainOptions::validate`).
 
 use anyhow::{bail, Result};
-use plainsight_core::train::{CodeKind, CodeOptions, ModelChoice, TrainOptions};
+use plainsight_core::train::{CodeKind, CodeOptions, Layout, ModelChoice, TrainOptions};
 use plainsight_core::{Architecture, StegoConfig};
 
 use super::{ArchChoice, CodeChoice, TrainArgs};
@@ -25,12 +25,26 @@ impl Base<'_> {
     }
 }
 
+/// Whether this run trains the keyed layout (named, or the base's).
+fn keyed(args: &TrainArgs, base: Option<&Base>) -> bool {
+    match args.arch {
+        Some(arch) => matches!(arch, ArchChoice::Keyed),
+        None => base.is_some_and(|b| matches!(b.config().architecture, Architecture::Keyed { .. })),
+    }
+}
+
 /// The model and options this run trains with, checked.
 pub fn resolve(args: &TrainArgs, base: Option<Base>) -> Result<(StegoConfig, TrainOptions)> {
     let choice = ModelChoice {
         secrets: args.secrets,
         beta: args.beta,
-        baluja: args.arch.map(|arch| matches!(arch, ArchChoice::Baluja)),
+        layout: args.arch.map(|arch| match arch {
+            ArchChoice::Unshuffle => Layout::Unshuffle,
+            ArchChoice::Baluja => Layout::Baluja,
+            ArchChoice::Keyed => Layout::Keyed,
+        }),
+        // The keyed layout's code is its linear start's directions.
+        code: args.code_dims.filter(|_| keyed(args, base.as_ref())),
         factor: args.factor,
         channels: args.channels,
         prep_channels: args.prep_channels,
@@ -81,6 +95,16 @@ pub fn resolve(args: &TrainArgs, base: Option<Base>) -> Result<(StegoConfig, Tra
             code.gain = args.code_gain;
             code.max_slot_noise = args.code_max_noise;
             Some(code)
+        }
+        Architecture::Keyed { code, .. } if !args.no_code => {
+            if !matches!(args.code, CodeChoice::Principal) {
+                bail!("the keyed layout starts from the principal code: drop --code");
+            }
+            Some(CodeOptions {
+                dims_per_secret: code,
+                gain: args.code_gain,
+                ..CodeOptions::recommended(config.secrets, code)
+            })
         }
         _ => None,
     };

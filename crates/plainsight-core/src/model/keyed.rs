@@ -1,0 +1,308 @@
+//! The keyed layout: the unshuffle networks split at a code vector that a key mixes.
+//!
+//! - **encode** (per secret): the unshuffled secret → a `code`-long vector per block;
+//! - the key's mix ([`super::mix`]) multiplies every block's vector by its own
+//!   orthogonal matrix;
+//! - **hide**: the cover and the mixed codes (never the secret itself) → the container;
+//! - **reveal** (per secret): **extract** the mixed code from the container, unmix it
+//!   with the key, **decode** it into pixels.
+//!
+//! Trained under a new random key every batch, the networks work for any key; without
+//! the key the code stays mixed. Each network is a 1×1 linear path beside a
+//! convolution stack, so the principal linear code, split at its code vector
+//! ([`crate::code::SplitCode`]), is an exact starting point: mixing does not change
+//! what a linear code with one gain delivers. docs/security.md has the design.
+
+use burn::nn::conv::Conv2d;
+use burn::prelude::*;
+
+use super::blocks::{affine_conv, depth_to_space, same_conv, space_to_depth, ConvStack};
+use super::mix::BlockMixes;
+use crate::code::Affine;
+
+fn folded(factor: usize) -> usize {
+    3 * factor * factor
+}
+
+/// A convolution stack with a 1×1 linear path beside it.
+#[derive(Module, Debug)]
+pub struct Path<B: Backend> {
+    stack: ConvStack<B>,
+    linear: Conv2d<B>,
+}
+
+impl<B: Backend> Path<B> {
+    fn new(widths: &[usize], device: &B::Device) -> Self {
+        let (first, last) = (widths[0], widths[widths.len() - 1]);
+        Path {
+            stack: ConvStack::new(widths, false, device),
+            linear: same_conv(first, last, 1, device),
+        }
+    }
+
+    /// The linear path set to `affine`, the stack's output to zero.
+    fn starting_at(self, (weight, bias): &Affine, device: &B::Device) -> Self {
+        let inputs = self.linear.weight.dims()[1];
+        Path {
+            stack: self.stack.zero_last(),
+            linear: affine_conv(weight, bias, inputs, device),
+        }
+    }
+
+    fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        self.stack.forward(x.clone()) + self.linear.forward(x)
+    }
+}
+
+/// Secret → code: three 3×3 layers (they see the secret's neighbourhood) beside the
+/// linear path.
+#[derive(Module, Debug)]
+pub struct KeyedEncode<B: Backend> {
+    path: Path<B>,
+    factor: usize,
+    code: usize,
+}
+
+impl<B: Backend> KeyedEncode<B> {
+    pub fn new(factor: usize, channels: usize, code: usize, device: &B::Device) -> Self {
+        KeyedEncode {
+            path: Path::new(&[folded(factor), channels, channels, code], device),
+            factor,
+            code,
+        }
+    }
+
+    pub fn starting_at(self, affine: &Affine, device: &B::Device) -> Self {
+        KeyedEncode {
+            path: self.path.starting_at(affine, device),
+            ..self
+        }
+    }
+
+    /// Code length per block.
+    pub fn code(&self) -> usize {
+        self.code
+    }
+
+    /// Pixel-unshuffle factor.
+    pub fn factor(&self) -> usize {
+        self.factor
+    }
+
+    /// # Shapes
+    /// `[batch, 3, H, W]` → `[batch, code, H/f, W/f]`
+    pub fn forward(&self, secret: Tensor<B, 4>) -> Tensor<B, 4> {
+        self.path.forward(space_to_depth(secret, self.factor))
+    }
+}
+
+/// Cover and mixed codes → container.
+#[derive(Module, Debug)]
+pub struct KeyedHide<B: Backend> {
+    path: Path<B>,
+    factor: usize,
+}
+
+impl<B: Backend> KeyedHide<B> {
+    pub fn new(
+        factor: usize,
+        channels: usize,
+        depth: usize,
+        code: usize,
+        secrets: usize,
+        device: &B::Device,
+    ) -> Self {
+        let mut widths = vec![folded(factor) + secrets * code];
+        widths.extend(std::iter::repeat_n(channels, depth - 1));
+        widths.push(folded(factor));
+        KeyedHide {
+            path: Path::new(&widths, device),
+            factor,
+        }
+    }
+
+    pub fn starting_at(self, affine: &Affine, device: &B::Device) -> Self {
+        KeyedHide {
+            path: self.path.starting_at(affine, device),
+            ..self
+        }
+    }
+
+    /// # Shapes
+    /// cover `[batch, 3, H, W]`, one `[batch, code, H/f, W/f]` per secret → `[batch,
+    /// 3, H, W]`, before clamping and rounding
+    pub fn forward(&self, cover: Tensor<B, 4>, mixed: Vec<Tensor<B, 4>>) -> Tensor<B, 4> {
+        let mut inputs = vec![space_to_depth(cover.clone(), self.factor)];
+        inputs.extend(mixed);
+        let residual = self.path.forward(Tensor::cat(inputs, 1));
+        cover + depth_to_space(residual, self.factor)
+    }
+}
+
+/// Container → mixed code → (unmixed with the key) → secret.
+#[derive(Module, Debug)]
+pub struct KeyedReveal<B: Backend> {
+    extract: Path<B>,
+    decode: Path<B>,
+    factor: usize,
+}
+
+impl<B: Backend> KeyedReveal<B> {
+    pub fn new(
+        factor: usize,
+        channels: usize,
+        depth: usize,
+        code: usize,
+        device: &B::Device,
+    ) -> Self {
+        let mut widths = vec![folded(factor)];
+        widths.extend(std::iter::repeat_n(channels, depth - 1));
+        widths.push(code);
+        KeyedReveal {
+            extract: Path::new(&widths, device),
+            decode: Path::new(&[code, channels, channels, folded(factor)], device),
+            factor,
+        }
+    }
+
+    pub fn starting_at(self, extract: &Affine, decode: &Affine, device: &B::Device) -> Self {
+        KeyedReveal {
+            extract: self.extract.starting_at(extract, device),
+            decode: self.decode.starting_at(decode, device),
+            factor: self.factor,
+        }
+    }
+
+    /// # Shapes
+    /// `[batch, 3, H, W]` container → `[batch, 3, H, W]` secret estimate (not clamped);
+    /// `mixes` drawn for `[batch, code, H/f, W/f]`
+    pub fn forward(&self, container: Tensor<B, 4>, mixes: &BlockMixes) -> Tensor<B, 4> {
+        let mixed = self.extract.forward(space_to_depth(container, self.factor));
+        let secret = self.decode.forward(mixes.unmix(mixed));
+        depth_to_space(secret, self.factor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::metrics::psnr;
+    use crate::backend::CpuBackend;
+    use crate::code::BlockStatistics;
+    use crate::hiding::keys::Key;
+    use crate::model::{Architecture, StegoConfig};
+    use crate::pixels::RgbImage;
+    use crate::{Pipeline, Stego};
+
+    fn textured(seed: f64, width: usize, height: usize) -> RgbImage {
+        let data = (0..width * height)
+            .flat_map(|p| {
+                let (x, y) = ((p % width) as f64, (p / width) as f64);
+                [0.0, 1.7, 3.1].map(|c| {
+                    let wave = ((x * 0.31 + seed).sin() + (y * 0.23 + c + seed * 0.5).cos()) * 55.0;
+                    (128.0 + wave + 20.0 * ((x + y) * 0.07 + c).sin()) as u8
+                })
+            })
+            .collect();
+        RgbImage::new(width, height, data).unwrap()
+    }
+
+    /// A keyed model at the split principal code, untrained.
+    fn keyed_stego(secrets: usize) -> Stego<CpuBackend> {
+        let photos: Vec<RgbImage> = (0..6).map(|i| textured(i as f64 * 3.0, 48, 48)).collect();
+        let code = BlockStatistics::measure(&photos, 2)
+            .unwrap()
+            .split_code(secrets, 4, 1.0 / 8.0)
+            .unwrap();
+        let config = StegoConfig {
+            secrets,
+            architecture: Architecture::Keyed {
+                factor: 2,
+                channels: 8,
+                depth: 2,
+                code: 4,
+            },
+            beta: 1.0,
+        };
+        config.validate().unwrap();
+        let device = Default::default();
+        let net = config.init(&device).with_split_code(&code, &device);
+        Stego::new(config, net, device)
+    }
+
+    #[test]
+    fn only_the_right_key_reveals_and_the_start_is_the_linear_code() {
+        let stego = keyed_stego(2);
+        let (cover, secrets) = (
+            textured(1.0, 40, 36),
+            [textured(7.0, 40, 36), textured(13.0, 40, 36)],
+        );
+        let key = Key::from_bytes([5; 32]);
+        let with = |k: Option<Key>| Pipeline::new(&stego).with_key(k);
+        let container = with(Some(key.clone())).hide(&cover, &secrets).unwrap();
+        assert!(
+            psnr(&cover, &container) > 25.0,
+            "container {}",
+            psnr(&cover, &container)
+        );
+        let right = with(Some(key.clone())).reveal(&container, 2).unwrap();
+        // The same linear code without a key: for the right key the mix changes only
+        // where 8-bit rounding falls.
+        let plain = with(None);
+        let keyless = plain
+            .reveal(&plain.hide(&cover, &secrets).unwrap(), 2)
+            .unwrap();
+        for i in 0..2 {
+            let (good, reference) = (psnr(&secrets[i], &right[i]), psnr(&secrets[i], &keyless[i]));
+            assert!(
+                good > 22.0 && (good - reference).abs() < 1.0,
+                "right key {good}, keyless {reference}"
+            );
+            let wrong = Pipeline::new(&stego)
+                .with_key(Some(key.clone()))
+                .with_reveal_key(Some(Key::from_bytes([6; 32])))
+                .reveal(&container, 2)
+                .unwrap();
+            let none = Pipeline::new(&stego)
+                .with_key(Some(key.clone()))
+                .with_reveal_key(None)
+                .reveal(&container, 2)
+                .unwrap();
+            for other in [&wrong[i], &none[i]] {
+                assert!(
+                    psnr(&secrets[i], other) < good - 6.0,
+                    "{} against {good}",
+                    psnr(&secrets[i], other)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn tiles_draw_the_mixes_of_their_place_in_the_picture() {
+        let (cover, secret) = (textured(2.0, 60, 44), textured(9.0, 60, 44));
+        let key = Key::from_bytes([3; 32]);
+        let whole = keyed_stego(1);
+        let tiled = keyed_stego(1).with_tile_size(16);
+        let hide = |s: &Stego<CpuBackend>| {
+            Pipeline::new(s)
+                .with_key(Some(key.clone()))
+                .hide(&cover, std::slice::from_ref(&secret))
+                .unwrap()
+        };
+        let (a, b) = (hide(&whole), hide(&tiled));
+        assert!(
+            psnr(&a, &b) > 50.0,
+            "tiling changed the container: {}",
+            psnr(&a, &b)
+        );
+        let revealed = Pipeline::new(&tiled)
+            .with_key(Some(key))
+            .reveal(&a, 1)
+            .unwrap();
+        let once = Pipeline::new(&whole)
+            .with_key(Some(Key::from_bytes([3; 32])))
+            .reveal(&a, 1)
+            .unwrap();
+        assert!(psnr(&once[0], &revealed[0]) > 50.0);
+    }
+}
