@@ -55,7 +55,7 @@ def make_pairs(model, pool, count, rng, tmp):
         Image.fromarray(secret).save(tmp / "secret.png")
         subprocess.run([BIN, "hide", "--cover", str(tmp / "cover.png"), "--secret", str(tmp / "secret.png"),
                         "--out", str(tmp / "stego.png"), "--force", "--model", model,
-                        "--key", tokens.token_urlsafe(12)], check=True, capture_output=True)
+                        "--key=" + tokens.token_urlsafe(12)], check=True, capture_output=True)
         containers.append(np.asarray(Image.open(tmp / "stego.png").convert("RGB")))
         hidden.append(secret)
         if (i + 1) % 50 == 0:

@@ -4,7 +4,7 @@
 # Usage: bash bench/wrong-keys.sh [MODEL] [SECRETS] [PAIRS]  (after cargo build --release)
 set -euo pipefail
 model=${1:-default-1}; secrets=${2:-1}; pairs=${3:-20}
-bin=target/release/plainsight
+bin=${PLAINSIGHT:-target/release/plainsight}
 data=../shared/data/bsds500/test
 right="plainsight test key 1"
 wrong=("plainsight test key 2" "Plainsight test key 1" "plainsight test kex 1" "plainsight test key 1 "

@@ -45,6 +45,7 @@ pub const MODELS: &[EmbeddedModel] = &[
     embed!("default-1", 1, false),
     embed!("default-3", 3, false),
     embed!("robust", 1, true),
+    embed!("keyed-1", 1, false),
 ];
 
 /// The embedded model called `name`.

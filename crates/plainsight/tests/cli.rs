@@ -811,15 +811,21 @@ fn a_keyed_layout_model_mixes_the_key_into_its_code() {
         let other = reveal(name, extra);
         assert!(other < right - 6.0, "{name}: {other} against {right}");
     }
-    // Refinement does not run on this layout yet: a clear error, not a wrong container.
-    let refined = hide(
-        d,
-        "cover.png",
-        &["secret.png"],
-        "r.png",
-        &["--model", "k", "--refine", "3"],
-    );
-    assert_user_error(&refined, "keyed layout");
+    // Refinement runs through the same mix: the refined container reveals with the key.
+    let refined = [
+        "--model",
+        "k",
+        "--key",
+        "open sesame",
+        "--refine",
+        "5",
+        "--force",
+    ];
+    let out = hide(d, "cover.png", &["secret.png"], "c.png", &refined);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = reveal("refined.png", &["--key", "open sesame"]);
+    assert!(after > right - 1.0, "refined: {after} against {right}");
+    assert!(reveal("refined-none.png", &[]) < after - 6.0);
 }
 
 #[test]

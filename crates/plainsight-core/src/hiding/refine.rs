@@ -20,11 +20,12 @@ use burn::tensor::backend::AutodiffBackend;
 use burn::module::AutodiffModule;
 
 use crate::channel::Channel;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::hiding::stego::{floats, Stego};
 use crate::model::adam::{self, Adam};
 use crate::model::direct::DirectNet;
 use crate::model::loss::{mean_log_mse, LOG_FLOOR};
+use crate::model::mix::{BlockMixes, PUBLIC_KEY};
 use crate::model::StegoNet;
 use crate::pixels::RgbImage;
 use crate::Hider;
@@ -65,6 +66,7 @@ pub fn refine_container<B: AutodiffBackend>(
     secrets: &[Tensor<B::InnerBackend, 4>],
     container: Tensor<B::InnerBackend, 4>,
     refinement: &Refinement,
+    mixes: Option<&[BlockMixes]>,
 ) -> Tensor<B::InnerBackend, 4> {
     // Gradients for the pixels only, not for the weights.
     let net = net.clone().no_grad();
@@ -80,7 +82,7 @@ pub fn refine_container<B: AutodiffBackend>(
         crate::hiding::progress::within(step, refinement.steps);
         let pixels = Tensor::<B, 4>::from_inner(x.clone()).require_grad();
         let stored = Channel::Quantize8.apply(pixels.clone().clamp(0.0, 1.0));
-        let revealed = net.reveal(stored.clone(), secrets.len());
+        let revealed = net.reveal_mixed(stored.clone(), secrets.len(), mixes);
         let mut errors = vec![mean_log_mse(cover.clone(), stored)];
         for (secret, revealed) in secrets.iter().zip(revealed) {
             errors.push(mean_log_mse(secret.clone(), revealed));
@@ -273,6 +275,29 @@ impl<B: AutodiffBackend> Hider for Refined<'_, B> {
     fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
         self.revealer.reveal(container, count)
     }
+
+    fn mixes_key(&self) -> bool {
+        self.revealer.mixes_key()
+    }
+
+    fn hide_with_key(
+        &self,
+        cover: &RgbImage,
+        secrets: &[RgbImage],
+        key: &[u8; 32],
+    ) -> Result<RgbImage> {
+        self.refiner
+            .hide_refined_with(cover, secrets, &self.refinement, key)
+    }
+
+    fn reveal_with_key(
+        &self,
+        container: &RgbImage,
+        count: usize,
+        key: &[u8; 32],
+    ) -> Result<Vec<RgbImage>> {
+        self.revealer.reveal_with_key(container, count, key)
+    }
 }
 
 impl<B: AutodiffBackend> Stego<B> {
@@ -286,11 +311,18 @@ impl<B: AutodiffBackend> Stego<B> {
         secrets: &[RgbImage],
         refinement: &Refinement,
     ) -> Result<RgbImage> {
-        if self.net().is_keyed() {
-            return Err(Error::Invalid(
-                "refinement does not run on the keyed layout yet: hide without --refine".into(),
-            ));
-        }
+        self.hide_refined_with(cover, secrets, refinement, &PUBLIC_KEY)
+    }
+
+    /// [`Stego::hide_refined`] with `key` in the keyed layout's mix (other layouts
+    /// ignore it: their keys scramble the secrets before they get here).
+    fn hide_refined_with(
+        &self,
+        cover: &RgbImage,
+        secrets: &[RgbImage],
+        refinement: &Refinement,
+        key: &[u8; 32],
+    ) -> Result<RgbImage> {
         if let Some(direct) = self.direct() {
             return self.hide_with(cover, secrets, |tensors, _| {
                 let [_, _, height, width] = tensors[0].dims();
@@ -308,15 +340,17 @@ impl<B: AutodiffBackend> Stego<B> {
             });
         }
         let plain = self.net().valid();
-        self.hide_with(cover, secrets, |tensors, _| {
+        self.hide_with(cover, secrets, |tensors, origin| {
             let inner: Vec<_> = tensors.iter().map(|t| t.clone().inner()).collect();
-            let container = plain.hide(inner[0].clone(), &inner[1..]);
+            let mixes = self.mixes_at(key, origin, &tensors[0]);
+            let container = plain.hide_mixed(inner[0].clone(), &inner[1..], mixes.as_deref());
             let refined = refine_container(
                 self.net(),
                 inner[0].clone(),
                 &inner[1..],
                 container,
                 refinement,
+                mixes.as_deref(),
             );
             Tensor::from_inner(refined)
         })

@@ -188,11 +188,11 @@ impl<B: Backend> Stego<B> {
     }
 
     /// The mixes for a tile whose top-left pixel is `origin` (x, y) of the picture.
-    fn mixes_at(
+    pub(crate) fn mixes_at<T: Backend>(
         &self,
         key: &[u8; 32],
         (x, y): (usize, usize),
-        tile: &Tensor<B, 4>,
+        tile: &Tensor<T, 4>,
     ) -> Option<Vec<crate::model::mix::BlockMixes>> {
         let block = self.config.architecture.size_multiple();
         let [_, _, height, width] = tile.dims();
