@@ -30,6 +30,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
+sys.path.insert(0, "bench")
+from keyed_mixing_prototype import gaussian_ssim  # noqa: E402  (the prototype's SSIM)
+
 BIN = os.environ.get("PLAINSIGHT_BIN", "target/release/plainsight")
 CROP = 128
 
@@ -78,20 +81,6 @@ class Attacker(nn.Module):
     def forward(self, x):
         y = F.pixel_unshuffle(x, self.factor)
         return F.pixel_shuffle(self.stack(y) + self.linear(y), self.factor)
-
-
-def gaussian_ssim(a, b):
-    x = torch.arange(11, dtype=torch.float64) - 5
-    g = torch.exp(-x ** 2 / (2 * 1.5 ** 2))
-    g = (g / g.sum()).float()
-    window = (g[:, None] * g[None, :]).expand(3, 1, 11, 11)
-    blur = lambda t: F.conv2d(t, window, groups=3)  # noqa: E731
-    mu_a, mu_b = blur(a), blur(b)
-    var_a, var_b = blur(a * a) - mu_a ** 2, blur(b * b) - mu_b ** 2
-    cov = blur(a * b) - mu_a * mu_b
-    c1, c2 = 0.01 ** 2, 0.03 ** 2
-    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2))
-    return s.mean(dim=(1, 2, 3))
 
 
 def scores(guess, truth):
