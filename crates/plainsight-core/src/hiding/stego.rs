@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::hider::{check_hide_count, check_reveal_count};
 use crate::hiding::rounding::Rounding;
 use crate::model::direct::DirectNet;
-use crate::model::mix::PUBLIC_KEY;
+use crate::model::mix::{BlockMixes, PUBLIC_KEY};
 use crate::model::weights::{catch_shape_panic, CompactWeightRecorder, WeightRecorder};
 use crate::model::{StegoConfig, StegoNet};
 use crate::pixels::{check_same_size, images_to_tensor, tensor_to_images, RgbImage};
@@ -188,12 +188,12 @@ impl<B: Backend> Stego<B> {
     }
 
     /// The mixes for a tile whose top-left pixel is `origin` (x, y) of the picture.
-    pub(crate) fn mixes_at<T: Backend>(
+    pub(crate) fn mixes_at(
         &self,
         key: &[u8; 32],
         (x, y): (usize, usize),
-        tile: &Tensor<T, 4>,
-    ) -> Option<Vec<crate::model::mix::BlockMixes>> {
+        tile: &Tensor<B, 4>,
+    ) -> Option<Vec<BlockMixes>> {
         let block = self.config.architecture.size_multiple();
         let [_, _, height, width] = tile.dims();
         self.net
