@@ -548,6 +548,7 @@ fn train_writes_checkpoints_and_resumes() {
             &["--arch", "keyed", "--prep-channels", "8"][..],
             "prep-channels",
         ),
+        (&["--scatter"][..], "only the keyed layout"),
         (
             &[
                 "--arch",
@@ -786,9 +787,12 @@ fn a_keyed_layout_model_mixes_the_key_into_its_code() {
         "2",
         "--code-dims",
         "4",
+        "--scatter",
     ];
     let out = plainsight(&train, d);
     assert!(out.status.success(), "{}", stderr(&out));
+    let config = fs::read_to_string(d.join("k/config.json")).unwrap();
+    assert!(config.contains("\"scatter\": true"), "{config}");
     save(&photo_like(40, 32, 2), &d.join("cover.png"));
     let secret = photo_like(40, 32, 9);
     save(&secret, &d.join("secret.png"));

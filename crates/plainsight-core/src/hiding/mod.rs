@@ -7,10 +7,12 @@
 //!   all go through it.
 //! - [`progress`]: tile-by-tile progress for a caller that shows it.
 //! - [`refine`]: test-time refinement of a container for the reveal network.
+//! - `code_maps`: the keyed layout's hide and reveal through whole-picture code maps.
 //! - [`keys`]: keyed scrambling of the secrets.
 //! - [`rounding`]: how float containers become bytes (nearest, pair balance, the
 //!   cover's histogram).
 
+mod code_maps;
 pub mod keys;
 pub mod pipeline;
 pub mod progress;

@@ -20,7 +20,7 @@ use burn::tensor::backend::AutodiffBackend;
 use burn::module::AutodiffModule;
 
 use crate::channel::Channel;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hiding::stego::{floats, Stego};
 use crate::model::adam::{self, Adam};
 use crate::model::direct::DirectNet;
@@ -339,10 +339,27 @@ impl<B: AutodiffBackend> Stego<B> {
                 self.tensor(refined, width, height)
             });
         }
+        let fitted = self.fitted(cover);
+        if self.net().scatters() && self.windows(fitted.width(), fitted.height()).len() > 1 {
+            // Each tile's reveal would need the codes the scatter sent elsewhere.
+            return Err(Error::Invalid(format!(
+                "refinement with a scattering keyed model works on pictures of one tile \
+                 (up to {} pixels a side); hide this one without --refine",
+                self.tile_size()
+            )));
+        }
         let plain = self.net().valid();
-        self.hide_with(cover, secrets, |tensors, origin| {
+        let block = self.config().architecture.size_multiple();
+        self.hide_with(cover, secrets, |tensors, (x, y)| {
             let inner: Vec<_> = tensors.iter().map(|t| t.clone().inner()).collect();
-            let mixes = self.mixes_at(key, origin, &tensors[0]);
+            let [_, _, height, width] = tensors[0].dims();
+            // One tile: the whole picture, so the scatter (if any) is drawn for it.
+            let mixes = if self.net().scatters() {
+                self.net().mixes(&[*key], (0, 0), (height, width))
+            } else {
+                self.net()
+                    .rotations(&[*key], (y / block, x / block), (height, width))
+            };
             let container = plain.hide_mixed(inner[0].clone(), &inner[1..], mixes.as_deref());
             let refined = refine_container(
                 self.net(),

@@ -3,13 +3,14 @@
 use burn::module::Module;
 use burn::prelude::*;
 use burn::record::Recorder;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::hider::{check_hide_count, check_reveal_count};
 use crate::hiding::rounding::Rounding;
 use crate::model::direct::DirectNet;
-use crate::model::mix::{BlockMixes, PUBLIC_KEY};
+use crate::model::mix::PUBLIC_KEY;
 use crate::model::weights::{catch_shape_panic, CompactWeightRecorder, WeightRecorder};
 use crate::model::{StegoConfig, StegoNet};
 use crate::pixels::{check_same_size, images_to_tensor, tensor_to_images, RgbImage};
@@ -94,6 +95,11 @@ impl<B: Backend> Stego<B> {
         self
     }
 
+    /// The output tile side.
+    pub fn tile_size(&self) -> usize {
+        self.tile
+    }
+
     /// Which implementation runs hide and reveal (the result is the same up to
     /// float summation order: `model::direct` bounds it).
     pub fn with_engine(mut self, engine: Engine) -> Self {
@@ -137,6 +143,10 @@ impl<B: Backend> Stego<B> {
         &self.net
     }
 
+    pub(crate) fn device(&self) -> &B::Device {
+        &self.device
+    }
+
     /// Hides `secrets` (exactly as many as the model carries, each the cover's size)
     /// in `cover`. The container has the cover's size and is already 8-bit.
     pub fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
@@ -155,49 +165,6 @@ impl<B: Backend> Stego<B> {
         });
         self.release_buffers();
         container
-    }
-
-    /// The keyed layout's hide with the mixes of `key` (bytes of a
-    /// [`Key`](crate::hiding::keys::Key), or the public key).
-    fn hide_keyed(
-        &self,
-        cover: &RgbImage,
-        secrets: &[RgbImage],
-        key: &[u8; 32],
-    ) -> Result<RgbImage> {
-        self.hide_with(cover, secrets, |tensors, origin| {
-            let mixes = self.mixes_at(key, origin, &tensors[0]);
-            self.net
-                .hide_mixed(tensors[0].clone(), &tensors[1..], mixes.as_deref())
-        })
-    }
-
-    /// The keyed layout's reveal with the mixes of `key`.
-    fn reveal_keyed(
-        &self,
-        container: &RgbImage,
-        count: usize,
-        key: &[u8; 32],
-    ) -> Result<Vec<RgbImage>> {
-        check_reveal_count(self.secrets(), count)?;
-        Ok(self.tiled(&[container], Border::Edge, |tensors, origin| {
-            let mixes = self.mixes_at(key, origin, &tensors[0]);
-            self.net
-                .reveal_mixed(tensors[0].clone(), count, mixes.as_deref())
-        }))
-    }
-
-    /// The mixes for a tile whose top-left pixel is `origin` (x, y) of the picture.
-    pub(crate) fn mixes_at(
-        &self,
-        key: &[u8; 32],
-        (x, y): (usize, usize),
-        tile: &Tensor<B, 4>,
-    ) -> Option<Vec<BlockMixes>> {
-        let block = self.config.architecture.size_multiple();
-        let [_, _, height, width] = tile.dims();
-        self.net
-            .mixes(&[*key], (y / block, x / block), (height, width))
     }
 
     /// [`Stego::hide`] with `make_container` turning one tile's cover and secrets
@@ -280,40 +247,25 @@ impl<B: Backend> Stego<B> {
     /// the saved container does not have, and the reveal network, meeting made-up
     /// blocks there, spreads errors over its receptive field (it cost default-1 2.4 dB
     /// on 481×321 photos).
-    fn tiled<F>(&self, inputs: &[&RgbImage], border: Border, run: F) -> Vec<RgbImage>
+    pub(crate) fn tiled<F>(&self, inputs: &[&RgbImage], border: Border, run: F) -> Vec<RgbImage>
     where
         F: Fn(Vec<Tensor<B, 4>>, (usize, usize)) -> Vec<Tensor<B, 4>>,
     {
-        let multiple = self.config.architecture.size_multiple();
         let (width, height) = (inputs[0].width(), inputs[0].height());
-        let (core_w, core_h) = (width / multiple * multiple, height / multiple * multiple);
-        if (core_w, core_h) == (width, height) {
+        let fitted: Vec<Cow<RgbImage>> = inputs.iter().map(|i| self.fitted(i)).collect();
+        if matches!(fitted[0], Cow::Borrowed(_)) {
             return self.tiled_exact(inputs, run);
         }
-        if core_w == 0 || core_h == 0 {
-            // Narrower than one block: edge padding (both sides to whole blocks) is the
-            // only way to run at all.
-            let (padded_w, padded_h) = (
-                width.next_multiple_of(multiple),
-                height.next_multiple_of(multiple),
-            );
-            let padded: Vec<RgbImage> = inputs
-                .iter()
-                .map(|i| i.pad_edge(padded_w, padded_h))
-                .collect();
-            let refs: Vec<&RgbImage> = padded.iter().collect();
-            return self
-                .tiled_exact(&refs, run)
+        let refs: Vec<&RgbImage> = fitted.iter().map(|i| i.as_ref()).collect();
+        let outputs = self.tiled_exact(&refs, run);
+        if refs[0].width() >= width && refs[0].height() >= height {
+            // Padded: cut back to the picture.
+            return outputs
                 .into_iter()
                 .map(|out| out.crop(0, 0, width, height))
                 .collect();
         }
-        let cores: Vec<RgbImage> = inputs
-            .iter()
-            .map(|i| i.crop(0, 0, core_w, core_h))
-            .collect();
-        let refs: Vec<&RgbImage> = cores.iter().collect();
-        self.tiled_exact(&refs, run)
+        outputs
             .into_iter()
             .map(|core| match border {
                 Border::Cover => {
@@ -326,6 +278,27 @@ impl<B: Backend> Stego<B> {
             .collect()
     }
 
+    /// `image` as the networks run on it: unchanged when its sides are whole blocks,
+    /// else cut to its whole blocks (see [`Stego::tiled`]), or edge-padded to one
+    /// block where it is narrower than one.
+    pub(crate) fn fitted<'a>(&self, image: &'a RgbImage) -> Cow<'a, RgbImage> {
+        let multiple = self.config.architecture.size_multiple();
+        let (width, height) = (image.width(), image.height());
+        let (core_w, core_h) = (width / multiple * multiple, height / multiple * multiple);
+        if (core_w, core_h) == (width, height) {
+            Cow::Borrowed(image)
+        } else if core_w == 0 || core_h == 0 {
+            // Padding both sides to whole blocks is the only way to run at all.
+            let padded = (
+                width.next_multiple_of(multiple),
+                height.next_multiple_of(multiple),
+            );
+            Cow::Owned(image.pad_edge(padded.0, padded.1))
+        } else {
+            Cow::Owned(image.crop(0, 0, core_w, core_h))
+        }
+    }
+
     /// Runs `run` over overlapping tiles of the same-size `inputs`, whose sides are
     /// multiples of the architecture's block size, and stitches its outputs. The
     /// overlap covers the networks' receptive field, so the result equals one pass
@@ -334,45 +307,57 @@ impl<B: Backend> Stego<B> {
     where
         F: Fn(Vec<Tensor<B, 4>>, (usize, usize)) -> Vec<Tensor<B, 4>>,
     {
-        let arch = &self.config.architecture;
-        let multiple = arch.size_multiple();
-        let round_up = |v: usize| v.div_ceil(multiple) * multiple;
         let (padded_w, padded_h) = (padded[0].width(), padded[0].height());
-        let margin = round_up(arch.receptive_radius());
-        let tile = round_up(self.tile);
-
         let mut outputs: Vec<RgbImage> = Vec::new();
-        let total = padded_h.div_ceil(tile) * padded_w.div_ceil(tile);
-        let mut done = 0;
-        for ty in (0..padded_h).step_by(tile) {
-            for tx in (0..padded_w).step_by(tile) {
-                let (tile_w, tile_h) = (tile.min(padded_w - tx), tile.min(padded_h - ty));
-                let (x0, y0) = (tx.saturating_sub(margin), ty.saturating_sub(margin));
-                let x1 = (tx + tile_w + margin).min(padded_w);
-                let y1 = (ty + tile_h + margin).min(padded_h);
-                let tensors = padded
-                    .iter()
-                    .map(|image| {
-                        let window = image.crop(x0, y0, x1 - x0, y1 - y0);
-                        images_to_tensor::<B>(&[&window], &self.device)
-                    })
+        let windows = self.windows(padded_w, padded_h);
+        for (done, w) in windows.iter().enumerate() {
+            let tensors = padded
+                .iter()
+                .map(|image| w.tensor(image, &self.device))
+                .collect();
+            super::progress::tick(done, windows.len());
+            let results = run(tensors, (w.x0, w.y0));
+            super::progress::tick(done + 1, windows.len());
+            if outputs.is_empty() {
+                outputs = (0..results.len())
+                    .map(|_| RgbImage::filled(padded_w, padded_h, [0, 0, 0]).expect("size"))
                     .collect();
-                super::progress::tick(done, total);
-                let results = run(tensors, (x0, y0));
-                done += 1;
-                super::progress::tick(done, total);
-                if outputs.is_empty() {
-                    outputs = (0..results.len())
-                        .map(|_| RgbImage::filled(padded_w, padded_h, [0, 0, 0]).expect("size"))
-                        .collect();
-                }
-                for (output, result) in outputs.iter_mut().zip(results) {
-                    let window = tensor_to_images(result).remove(0);
-                    output.paste(&window.crop(tx - x0, ty - y0, tile_w, tile_h), tx, ty);
-                }
+            }
+            for (output, result) in outputs.iter_mut().zip(results) {
+                let window = tensor_to_images(result).remove(0);
+                let (dx, dy) = (w.tx - w.x0, w.ty - w.y0);
+                output.paste(&window.crop(dx, dy, w.tile_w, w.tile_h), w.tx, w.ty);
             }
         }
         outputs
+    }
+
+    /// The overlapping windows that cover a `width × height` picture (sides in whole
+    /// blocks) tile by tile: each tile widened by the networks' receptive field.
+    pub(crate) fn windows(&self, width: usize, height: usize) -> Vec<Window> {
+        let arch = &self.config.architecture;
+        let multiple = arch.size_multiple();
+        let round_up = |v: usize| v.div_ceil(multiple) * multiple;
+        let margin = round_up(arch.receptive_radius());
+        let tile = round_up(self.tile);
+        let mut windows = Vec::new();
+        for ty in (0..height).step_by(tile) {
+            for tx in (0..width).step_by(tile) {
+                let (tile_w, tile_h) = (tile.min(width - tx), tile.min(height - ty));
+                let (x0, y0) = (tx.saturating_sub(margin), ty.saturating_sub(margin));
+                windows.push(Window {
+                    tx,
+                    ty,
+                    tile_w,
+                    tile_h,
+                    x0,
+                    y0,
+                    x1: (tx + tile_w + margin).min(width),
+                    y1: (ty + tile_h + margin).min(height),
+                });
+            }
+        }
+        windows
     }
 }
 
@@ -449,9 +434,30 @@ pub enum Engine {
     Burn,
 }
 
+/// One tile of a picture (`tx, ty`, `tile_w × tile_h`) and the window around it that
+/// the networks run on (`x0..x1`, `y0..y1`), in pixels.
+pub(crate) struct Window {
+    pub tx: usize,
+    pub ty: usize,
+    pub tile_w: usize,
+    pub tile_h: usize,
+    pub x0: usize,
+    pub y0: usize,
+    pub x1: usize,
+    pub y1: usize,
+}
+
+impl Window {
+    /// The window of `image` as a `[1, 3, h, w]` tensor.
+    pub(crate) fn tensor<B: Backend>(&self, image: &RgbImage, device: &B::Device) -> Tensor<B, 4> {
+        let window = image.crop(self.x0, self.y0, self.x1 - self.x0, self.y1 - self.y0);
+        images_to_tensor::<B>(&[&window], device)
+    }
+}
+
 /// What fills the pixels beyond the last whole block (see `Stego::tiled`).
 #[derive(Clone, Copy)]
-enum Border {
+pub(crate) enum Border {
     /// The first input, unchanged: a container equals its cover there.
     Cover,
     /// The nearest computed pixel: a revealed secret is extended from its edge.

@@ -55,6 +55,10 @@ pub enum Architecture {
         depth: usize,
         /// Code length per block and secret (a power of two, 4 to 256).
         code: usize,
+        /// Whether the key also moves every block's code to another block of the
+        /// picture ([`super::mix`], "Scatter"); absent in configs from before it.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        scatter: bool,
     },
     /// Baluja's layout (NeurIPS 2017): every layer is three parallel convolutions
     /// (3×3, 4×4, 5×5, `filters` each) at full resolution; 2 preparation layers,
@@ -172,6 +176,7 @@ impl StegoConfig {
                 channels,
                 depth,
                 code,
+                ..
             } => {
                 if *factor == 0 || *channels == 0 || *depth < 2 || !super::mix::is_mixable(*code) {
                     return Err(Error::Config(

@@ -61,14 +61,23 @@ pub struct KeyedEncode<B: Backend> {
     path: Path<B>,
     factor: usize,
     code: usize,
+    /// From the config, not the weights (see [`super::mix`], "Scatter").
+    scatter: bool,
 }
 
 impl<B: Backend> KeyedEncode<B> {
-    pub fn new(factor: usize, channels: usize, code: usize, device: &B::Device) -> Self {
+    pub fn new(
+        factor: usize,
+        channels: usize,
+        code: usize,
+        scatter: bool,
+        device: &B::Device,
+    ) -> Self {
         KeyedEncode {
             path: Path::new(&[folded(factor), channels, channels, code], device),
             factor,
             code,
+            scatter,
         }
     }
 
@@ -87,6 +96,11 @@ impl<B: Backend> KeyedEncode<B> {
     /// Pixel-unshuffle factor.
     pub fn factor(&self) -> usize {
         self.factor
+    }
+
+    /// Whether the key's mix also scatters the codes over the picture.
+    pub fn scatters(&self) -> bool {
+        self.scatter
     }
 
     /// # Shapes
@@ -177,9 +191,23 @@ impl<B: Backend> KeyedReveal<B> {
     /// `[batch, 3, H, W]` container → `[batch, 3, H, W]` secret estimate (not clamped);
     /// `mixes` drawn for `[batch, code, H/f, W/f]`
     pub fn forward(&self, container: Tensor<B, 4>, mixes: &BlockMixes) -> Tensor<B, 4> {
-        let mixed = self.extract.forward(space_to_depth(container, self.factor));
-        let secret = self.decode.forward(mixes.unmix(mixed));
-        depth_to_space(secret, self.factor)
+        self.decode(mixes.unmix(self.extract(container)))
+    }
+
+    /// The mixed code the container carries.
+    ///
+    /// # Shapes
+    /// `[batch, 3, H, W]` → `[batch, code, H/f, W/f]`
+    pub fn extract(&self, container: Tensor<B, 4>) -> Tensor<B, 4> {
+        self.extract.forward(space_to_depth(container, self.factor))
+    }
+
+    /// The secret estimate (not clamped) from its unmixed code.
+    ///
+    /// # Shapes
+    /// `[batch, code, H/f, W/f]` → `[batch, 3, H, W]`
+    pub fn decode(&self, code: Tensor<B, 4>) -> Tensor<B, 4> {
+        depth_to_space(self.decode.forward(code), self.factor)
     }
 }
 
@@ -207,7 +235,14 @@ mod tests {
     }
 
     /// A keyed model at the split principal code, untrained.
-    fn keyed_stego(secrets: usize) -> Stego<CpuBackend> {
+    fn keyed_stego(secrets: usize, scatter: bool) -> Stego<CpuBackend> {
+        keyed_stego_on(secrets, scatter)
+    }
+
+    fn keyed_stego_on<B: burn::tensor::backend::Backend>(
+        secrets: usize,
+        scatter: bool,
+    ) -> Stego<B> {
         let photos: Vec<RgbImage> = (0..6).map(|i| textured(i as f64 * 3.0, 48, 48)).collect();
         let code = BlockStatistics::measure(&photos, 2)
             .unwrap()
@@ -220,6 +255,7 @@ mod tests {
                 channels: 8,
                 depth: 2,
                 code: 4,
+                scatter,
             },
             beta: 1.0,
         };
@@ -231,7 +267,13 @@ mod tests {
 
     #[test]
     fn only_the_right_key_reveals_and_the_start_is_the_linear_code() {
-        let stego = keyed_stego(2);
+        for scatter in [false, true] {
+            right_key_only(scatter);
+        }
+    }
+
+    fn right_key_only(scatter: bool) {
+        let stego = keyed_stego(2, scatter);
         let (cover, secrets) = (
             textured(1.0, 40, 36),
             [textured(7.0, 40, 36), textured(13.0, 40, 36)],
@@ -246,7 +288,8 @@ mod tests {
         );
         let right = with(Some(key.clone())).reveal(&container, 2).unwrap();
         // The same linear code without a key: for the right key the mix changes only
-        // where 8-bit rounding falls.
+        // where 8-bit rounding and clipping fall (with a scatter, which codes meet the
+        // cover's clipped pixels: up to 1.5 dB on this small picture).
         let plain = with(None);
         let keyless = plain
             .reveal(&plain.hide(&cover, &secrets).unwrap(), 2)
@@ -254,7 +297,7 @@ mod tests {
         for i in 0..2 {
             let (good, reference) = (psnr(&secrets[i], &right[i]), psnr(&secrets[i], &keyless[i]));
             assert!(
-                good > 22.0 && (good - reference).abs() < 1.0,
+                good > 22.0 && (good - reference).abs() < 2.0,
                 "right key {good}, keyless {reference}"
             );
             let wrong = Pipeline::new(&stego)
@@ -279,10 +322,16 @@ mod tests {
 
     #[test]
     fn tiles_draw_the_mixes_of_their_place_in_the_picture() {
+        for scatter in [false, true] {
+            tiling_changes_nothing(scatter);
+        }
+    }
+
+    fn tiling_changes_nothing(scatter: bool) {
         let (cover, secret) = (textured(2.0, 60, 44), textured(9.0, 60, 44));
         let key = Key::from_bytes([3; 32]);
-        let whole = keyed_stego(1);
-        let tiled = keyed_stego(1).with_tile_size(16);
+        let whole = keyed_stego(1, scatter);
+        let tiled = keyed_stego(1, scatter).with_tile_size(16);
         let hide = |s: &Stego<CpuBackend>| {
             Pipeline::new(s)
                 .with_key(Some(key.clone()))
@@ -304,5 +353,86 @@ mod tests {
             .reveal(&a, 1)
             .unwrap();
         assert!(psnr(&once[0], &revealed[0]) > 50.0);
+        // The three passes over code maps equal one pass of the networks with the
+        // whole picture's mixes (scatter included).
+        let net = whole.net();
+        let tensor = |image: &RgbImage| {
+            crate::pixels::images_to_tensor::<CpuBackend>(&[image], &Default::default())
+        };
+        let mixes = net.mixes(&[[3u8; 32]], (0, 0), (44, 60)).unwrap();
+        assert_eq!(mixes[0].scatters(), scatter);
+        let one_pass = net.hide_mixed(tensor(&cover), &[tensor(&secret)], Some(&mixes));
+        let one_pass = crate::pixels::tensor_to_images(one_pass).remove(0);
+        assert!(
+            psnr(&one_pass, &a) > 50.0,
+            "one pass and code maps differ: {}",
+            psnr(&one_pass, &a)
+        );
+    }
+
+    #[test]
+    fn refinement_with_a_scatter_refuses_pictures_of_several_tiles() {
+        use crate::backend::CpuTrainBackend;
+        use crate::hiding::refine::Refinement;
+        let (cover, secret) = (textured(2.0, 40, 32), textured(9.0, 40, 32));
+        let refinement = Refinement {
+            steps: 2,
+            ..Refinement::default()
+        };
+        let one_tile = keyed_stego_on::<CpuTrainBackend>(1, true);
+        let refined = one_tile.hide_refined(&cover, std::slice::from_ref(&secret), &refinement);
+        assert!(psnr(&cover, &refined.unwrap()) > 25.0);
+        let tiled = keyed_stego_on::<CpuTrainBackend>(1, true).with_tile_size(16);
+        let error = tiled
+            .hide_refined(&cover, std::slice::from_ref(&secret), &refinement)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("one tile"), "{error}");
+        // Without a scatter, tiles refine on their own.
+        let unscattered = keyed_stego_on::<CpuTrainBackend>(1, false).with_tile_size(16);
+        assert!(unscattered
+            .hide_refined(&cover, std::slice::from_ref(&secret), &refinement)
+            .is_ok());
+    }
+
+    #[test]
+    fn a_scatter_moves_every_block_and_the_same_key_brings_it_back() {
+        use crate::model::mix::BlockScatter;
+        let shape = [2, 4, 6, 5];
+        let scatter = BlockScatter::new(&[[1; 32], [2; 32]], 0, shape);
+        let code: Vec<f32> = (0..2 * 4 * 30).map(|v| v as f32).collect();
+        let code = burn::tensor::Tensor::<CpuBackend, 4>::from_data(
+            burn::tensor::TensorData::new(code.clone(), shape),
+            &Default::default(),
+        );
+        let values = |t: burn::tensor::Tensor<CpuBackend, 4>| -> Vec<f32> {
+            t.into_data().convert::<f32>().to_vec().unwrap()
+        };
+        let moved = scatter.apply(code.clone());
+        assert_eq!(values(scatter.undo(moved.clone())), values(code.clone()));
+        let (before, after) = (values(code), values(moved));
+        // Every block's code moves whole (all 4 coordinates together) within its image.
+        let block = |v: &[f32], image: usize, at: usize| -> Vec<f32> {
+            (0..4).map(|k| v[(image * 4 + k) * 30 + at]).collect()
+        };
+        for image in 0..2 {
+            let mut places: Vec<usize> = (0..30)
+                .map(|at| {
+                    let code = block(&after, image, at);
+                    (0..30).find(|&s| block(&before, image, s) == code).unwrap()
+                })
+                .collect();
+            let stayed = places.iter().enumerate().filter(|(t, s)| t == *s).count();
+            assert!(stayed < 6, "{stayed} of 30 blocks stayed in place");
+            places.sort_unstable();
+            assert_eq!(places, (0..30).collect::<Vec<_>>());
+        }
+        // Another key, another slot: another permutation.
+        let other = BlockScatter::new(&[[1; 32], [2; 32]], 1, shape);
+        let code = burn::tensor::Tensor::<CpuBackend, 4>::from_data(
+            burn::tensor::TensorData::new(before.clone(), shape),
+            &Default::default(),
+        );
+        assert_ne!(values(other.apply(code)), after);
     }
 }

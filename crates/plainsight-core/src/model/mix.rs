@@ -8,6 +8,14 @@
 //! at a fixed offset per block position: any block's mix can be drawn alone, so tiles
 //! of a large picture use the same mixes as one pass over it. The key itself (Argon2id
 //! from a passphrase) is [`crate::hiding::keys`]'s business; this module takes its bytes.
+//!
+//! **Scatter** (models whose config asks for it): after its mix, every block's code
+//! also moves to a block position of the whole picture that the key chooses (one
+//! permutation of all block positions per slot, from its own ChaCha20 stream). The mix
+//! alone keeps each block's code length, so a wrong key's output still shows where the
+//! secret has texture; scattered, that energy lands at random places. A permutation of
+//! the whole picture needs the whole picture's codes, so [`crate::Stego`] computes them
+//! before it hides or decodes tile by tile.
 
 use burn::prelude::*;
 use rand::{RngCore, SeedableRng};
@@ -35,6 +43,22 @@ struct Round {
 pub struct BlockMixes {
     shape: [usize; 4],
     rounds: [Round; 2],
+    scatter: Option<BlockScatter>,
+}
+
+/// Where every block's code goes: one permutation of a whole picture's block
+/// positions per image (see the module's "Scatter").
+pub struct BlockScatter {
+    shape: [usize; 4],
+    /// Place `t` takes the code of block `forward[t]` (flattened positions).
+    forward: Vec<i32>,
+    /// Block `s` finds its code at place `inverse[s]`.
+    inverse: Vec<i32>,
+}
+
+/// The ChaCha20 stream of slot `slot`'s scatter (the mixes use streams 0, 1, 2).
+fn scatter_stream(slot: usize) -> u64 {
+    (1 << 63) | slot as u64
 }
 
 /// 32-bit words one block's draws take: a permutation (one word per coordinate, ranked)
@@ -45,15 +69,21 @@ fn words_per_block(code: usize) -> u128 {
 
 impl BlockMixes {
     /// Mixes for `keys.len()` images (one key each), slot `slot`, a `rows × cols` grid
-    /// of blocks whose first block sits at block position `origin` (row, column) of the
-    /// whole picture.
+    /// of blocks whose first block sits at block position `origin` (row, column) of
+    /// the whole picture; with `scatter`, the grid must be the whole picture (origin
+    /// `(0, 0)`), since every block may move anywhere in it.
     pub fn new(
         keys: &[[u8; 32]],
         slot: usize,
         code: usize,
         origin: (usize, usize),
         (rows, cols): (usize, usize),
+        scatter: bool,
     ) -> Self {
+        assert!(
+            !scatter || origin == (0, 0),
+            "a scatter is drawn for the whole picture"
+        );
         assert!(is_mixable(code), "code length {code} cannot be mixed");
         let blocks = rows * cols;
         let size = keys.len() * code * blocks;
@@ -89,9 +119,11 @@ impl BlockMixes {
                 }
             }
         }
+        let shape = [keys.len(), code, rows, cols];
         BlockMixes {
-            shape: [keys.len(), code, rows, cols],
+            shape,
             rounds,
+            scatter: scatter.then(|| BlockScatter::new(keys, slot, shape)),
         }
     }
 
@@ -102,10 +134,14 @@ impl BlockMixes {
     pub fn mix<B: Backend>(&self, code: Tensor<B, 4>) -> Tensor<B, 4> {
         self.check(&code);
         let device = code.device();
-        self.rounds.iter().fold(code, |x, round| {
+        let mixed = self.rounds.iter().fold(code, |x, round| {
             let picked = x.gather(1, self.indices(&round.forward, &device));
             hadamard(picked * self.tensor(&round.signs, &device))
-        })
+        });
+        match &self.scatter {
+            Some(scatter) => scatter.apply(mixed),
+            None => mixed,
+        }
     }
 
     /// `Qᵀ·code` in every block: undoes [`BlockMixes::mix`].
@@ -115,10 +151,19 @@ impl BlockMixes {
     pub fn unmix<B: Backend>(&self, code: Tensor<B, 4>) -> Tensor<B, 4> {
         self.check(&code);
         let device = code.device();
+        let code = match &self.scatter {
+            Some(scatter) => scatter.undo(code),
+            None => code,
+        };
         self.rounds.iter().rev().fold(code, |x, round| {
             let signed = hadamard(x) * self.tensor(&round.signs, &device);
             signed.gather(1, self.indices(&round.inverse, &device))
         })
+    }
+
+    /// Whether codes also move between blocks (see the module's "Scatter").
+    pub fn scatters(&self) -> bool {
+        self.scatter.is_some()
     }
 
     fn check<B: Backend>(&self, code: &Tensor<B, 4>) {
@@ -135,6 +180,68 @@ impl BlockMixes {
 
     fn tensor<B: Backend>(&self, values: &[f32], device: &B::Device) -> Tensor<B, 4> {
         Tensor::from_data(TensorData::new(values.to_vec(), self.shape), device)
+    }
+}
+
+impl BlockScatter {
+    /// The scatters of slot `slot` for `keys.len()` images (one key each) of codes
+    /// shaped `[batch, code, rows, cols]`: the block positions ranked by a 64-bit word
+    /// each from the slot's scatter stream (ties by position).
+    pub fn new(keys: &[[u8; 32]], slot: usize, shape: [usize; 4]) -> Self {
+        let [_, _, rows, cols] = shape;
+        let blocks = rows * cols;
+        let mut forward = Vec::with_capacity(keys.len() * blocks);
+        let mut inverse = vec![0; keys.len() * blocks];
+        for (image, key) in keys.iter().enumerate() {
+            let mut rng = ChaCha20Rng::from_seed(*key);
+            rng.set_stream(scatter_stream(slot));
+            let words: Vec<u64> = (0..blocks).map(|_| rng.next_u64()).collect();
+            let mut order: Vec<usize> = (0..blocks).collect();
+            order.sort_unstable_by_key(|&b| (words[b], b));
+            for (place, &block) in order.iter().enumerate() {
+                inverse[image * blocks + block] = place as i32;
+            }
+            forward.extend(order.iter().map(|&b| b as i32));
+        }
+        BlockScatter {
+            shape,
+            forward,
+            inverse,
+        }
+    }
+
+    /// Every block's code moved to its place.
+    ///
+    /// # Shapes
+    /// `[batch, code, rows, cols]` → the same
+    pub fn apply<B: Backend>(&self, code: Tensor<B, 4>) -> Tensor<B, 4> {
+        self.moved(code, &self.forward)
+    }
+
+    /// Every block's code brought back from its place: undoes [`BlockScatter::apply`].
+    pub fn undo<B: Backend>(&self, code: Tensor<B, 4>) -> Tensor<B, 4> {
+        self.moved(code, &self.inverse)
+    }
+
+    /// `code` with place `t` of every image taking block `picks[t]`'s code.
+    fn moved<B: Backend>(&self, code: Tensor<B, 4>, picks: &[i32]) -> Tensor<B, 4> {
+        assert_eq!(
+            code.dims(),
+            self.shape,
+            "scatter drawn for another code shape"
+        );
+        let [batch, length, rows, cols] = self.shape;
+        let blocks = rows * cols;
+        let indices: Vec<i32> = (0..batch)
+            .flat_map(|image| {
+                let picks = &picks[image * blocks..(image + 1) * blocks];
+                (0..length).flat_map(move |_| picks.iter().copied())
+            })
+            .collect();
+        let shape = [batch, length, blocks];
+        let indices =
+            Tensor::<B, 3, Int>::from_data(TensorData::new(indices, shape), &code.device());
+        code.reshape(shape).gather(2, indices).reshape(self.shape)
     }
 }
 
@@ -185,7 +292,7 @@ mod tests {
     #[test]
     fn the_mix_is_orthogonal_and_the_same_key_undoes_it() {
         let keys = [[7u8; 32], [9u8; 32]];
-        let mixes = BlockMixes::new(&keys, 0, 16, (3, 5), (4, 6));
+        let mixes = BlockMixes::new(&keys, 0, 16, (3, 5), (4, 6), false);
         let code = random_code([2, 16, 4, 6]);
         let mixed = mixes.mix(code.clone());
         let back = mixes.unmix(mixed.clone());
@@ -232,18 +339,18 @@ mod tests {
                 .map(|cell| (0..16).map(|k| m[k * 4 + cell]).collect())
                 .collect()
         };
-        let here = columns(&BlockMixes::new(&key, 0, 16, (0, 0), (2, 2)));
+        let here = columns(&BlockMixes::new(&key, 0, 16, (0, 0), (2, 2), false));
         assert_ne!(here[0], here[1], "two blocks share a mix");
         assert_ne!(
             here[0],
-            columns(&BlockMixes::new(&key, 1, 16, (0, 0), (2, 2)))[0]
+            columns(&BlockMixes::new(&key, 1, 16, (0, 0), (2, 2), false))[0]
         );
         assert_ne!(
             here[0],
-            columns(&BlockMixes::new(&[[2u8; 32]], 0, 16, (0, 0), (2, 2)))[0]
+            columns(&BlockMixes::new(&[[2u8; 32]], 0, 16, (0, 0), (2, 2), false))[0]
         );
         // Drawn by position: the same block in a window that starts elsewhere.
-        let shifted = columns(&BlockMixes::new(&key, 0, 16, (1, 1), (2, 2)));
+        let shifted = columns(&BlockMixes::new(&key, 0, 16, (1, 1), (2, 2), false));
         assert_eq!(here[3], shifted[0]);
     }
 

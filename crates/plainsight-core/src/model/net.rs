@@ -5,7 +5,8 @@ use burn::prelude::*;
 use crate::channel::Channel;
 use crate::code::{LinearCode, SplitCode};
 use crate::model::config::StegoConfig;
-use crate::model::mix::{BlockMixes, PUBLIC_KEY};
+use crate::model::keyed::{KeyedEncode, KeyedReveal};
+use crate::model::mix::{BlockMixes, BlockScatter, PUBLIC_KEY};
 use crate::model::nets::{HideNet, PrepNet, RevealNet};
 
 /// Prep → hide → (channel) → reveal, for 1 to 3 secrets.
@@ -173,6 +174,20 @@ impl<B: Backend> StegoNet<B> {
         matches!(self.preps[0], PrepNet::Keyed(_))
     }
 
+    /// The keyed layout's encoder (the first slot's: all share factor, code and
+    /// scatter); `None` for the other layouts.
+    fn keyed_encode(&self) -> Option<&KeyedEncode<B>> {
+        match &self.preps[0] {
+            PrepNet::Keyed(encode) => Some(encode),
+            _ => None,
+        }
+    }
+
+    /// Whether the keyed layout's key also scatters the codes over the picture.
+    pub fn scatters(&self) -> bool {
+        self.keyed_encode().is_some_and(KeyedEncode::scatters)
+    }
+
     /// The keyed layout's mixes for every secret slot, one key per image of a batch of
     /// `height × width` pictures whose first block is block `origin` (row, column) of
     /// the whole picture; `None` for the other layouts.
@@ -182,16 +197,72 @@ impl<B: Backend> StegoNet<B> {
         origin: (usize, usize),
         (height, width): (usize, usize),
     ) -> Option<Vec<BlockMixes>> {
-        let PrepNet::Keyed(encode) = &self.preps[0] else {
-            return None;
-        };
+        self.block_mixes(keys, origin, (height, width), self.scatters())
+    }
+
+    /// [`StegoNet::mixes`] without the scatter: each block's own mix, for a window
+    /// anywhere in the picture (the scatter is [`StegoNet::scatter`]).
+    pub fn rotations(
+        &self,
+        keys: &[[u8; 32]],
+        origin: (usize, usize),
+        size: (usize, usize),
+    ) -> Option<Vec<BlockMixes>> {
+        self.block_mixes(keys, origin, size, false)
+    }
+
+    fn block_mixes(
+        &self,
+        keys: &[[u8; 32]],
+        origin: (usize, usize),
+        (height, width): (usize, usize),
+        scatter: bool,
+    ) -> Option<Vec<BlockMixes>> {
+        let encode = self.keyed_encode()?;
         let factor = encode.factor();
         let blocks = (height / factor, width / factor);
         Some(
             (0..self.preps.len())
-                .map(|slot| BlockMixes::new(keys, slot, encode.code(), origin, blocks))
+                .map(|slot| BlockMixes::new(keys, slot, encode.code(), origin, blocks, scatter))
                 .collect(),
         )
+    }
+
+    /// The scatter of secret slot `slot` under `key` for a whole `height × width`
+    /// picture, where the model scatters.
+    pub fn scatter(
+        &self,
+        key: &[u8; 32],
+        slot: usize,
+        (height, width): (usize, usize),
+    ) -> Option<BlockScatter> {
+        let encode = self.keyed_encode().filter(|e| e.scatters())?;
+        let (factor, code) = (encode.factor(), encode.code());
+        let shape = [1, code, height / factor, width / factor];
+        Some(BlockScatter::new(&[*key], slot, shape))
+    }
+
+    /// The keyed layout's container from the cover and each slot's mixed code (what
+    /// [`StegoNet::hide_mixed`] computes after the mix).
+    ///
+    /// # Panics
+    /// For the other layouts.
+    pub fn hide_codes(&self, cover: Tensor<B, 4>, mixed: Vec<Tensor<B, 4>>) -> Tensor<B, 4> {
+        let HideNet::Keyed(hide) = &self.hide else {
+            panic!("only the keyed layout hides codes");
+        };
+        hide.forward(cover, mixed).clamp(0.0, 1.0)
+    }
+
+    /// The keyed layout's reveal network of slot `slot`.
+    ///
+    /// # Panics
+    /// For the other layouts.
+    pub fn keyed_reveal(&self, slot: usize) -> &KeyedReveal<B> {
+        let RevealNet::Keyed(reveal) = &self.reveals[slot] else {
+            panic!("only the keyed layout reveals codes");
+        };
+        reveal
     }
 
     /// The features the preparation network of secret `index` extracts.

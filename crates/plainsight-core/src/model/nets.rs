@@ -40,8 +40,9 @@ impl<B: Backend> PrepNet<B> {
                 factor,
                 channels,
                 code,
+                scatter,
                 ..
-            } => PrepNet::Keyed(KeyedEncode::new(factor, channels, code, device)),
+            } => PrepNet::Keyed(KeyedEncode::new(factor, channels, code, scatter, device)),
         }
     }
 
@@ -91,6 +92,7 @@ impl<B: Backend> HideNet<B> {
                 channels,
                 depth,
                 code,
+                ..
             } => HideNet::Keyed(KeyedHide::new(
                 factor, channels, depth, code, secrets, device,
             )),
@@ -155,6 +157,7 @@ impl<B: Backend> RevealNet<B> {
                 channels,
                 depth,
                 code,
+                ..
             } => RevealNet::Keyed(KeyedReveal::new(factor, channels, depth, code, device)),
         }
     }

@@ -306,6 +306,8 @@ pub struct ModelChoice {
     pub depth: Option<usize>,
     /// The keyed layout's code length per block.
     pub code: Option<usize>,
+    /// Whether the keyed layout's key also scatters the codes over the picture.
+    pub scatter: Option<bool>,
 }
 
 impl ModelChoice {
@@ -331,7 +333,7 @@ impl ModelChoice {
                 "keyed has no --prep-channels (each secret becomes a code: --code-dims)",
             );
         }
-        if layout != Layout::Keyed && self.code.is_some() {
+        if layout != Layout::Keyed && (self.code.is_some() || self.scatter.is_some()) {
             return refuse("only the keyed layout has a mixed code (--arch keyed)");
         }
         // The shape the base has where it has one, else the default unshuffle's.
@@ -356,11 +358,13 @@ impl ModelChoice {
                 channels,
                 depth,
                 code,
+                ..
             } => (factor, channels, prep_channels, depth, code),
             Architecture::Baluja { .. } => {
                 (factor, channels, prep_channels, depth, DEFAULT_KEYED_CODE)
             }
         };
+        let base_scatters = matches!(base.architecture, Architecture::Keyed { scatter: true, .. });
         let architecture = match (layout, base.architecture) {
             (Layout::Baluja, theirs @ Architecture::Baluja { .. }) => theirs,
             (Layout::Baluja, _) => Architecture::baluja(),
@@ -375,6 +379,7 @@ impl ModelChoice {
                 channels: self.channels.unwrap_or(channels),
                 depth: self.depth.unwrap_or(depth),
                 code: self.code.unwrap_or(code),
+                scatter: self.scatter.unwrap_or(base_scatters),
             },
         };
         let config = StegoConfig {
@@ -473,7 +478,8 @@ mod tests {
                 factor: 4,
                 channels: 128,
                 depth: 5,
-                code: 32
+                code: 32,
+                scatter: false,
             }
         );
         let odd_code = ModelChoice {

@@ -88,6 +88,10 @@ pub struct TrainArgs {
     /// Start from random weights instead of the linear code
     #[arg(long)]
     no_code: bool,
+    /// Keyed layout: the key also moves every block's code to another block of the
+    /// picture, so a wrong key's output shows no trace of where the secret has detail
+    #[arg(long)]
+    scatter: bool,
     /// Which linear code to start from: `principal` (the cover's least varying
     /// directions; lossless containers), `robust` (colour-opponent DCT slots where
     /// the --attacks add little error; one secret, best with --factor 8) or

@@ -45,6 +45,7 @@ pub fn resolve(args: &TrainArgs, base: Option<Base>) -> Result<(StegoConfig, Tra
         }),
         // The keyed layout's code is its linear start's directions.
         code: args.code_dims.filter(|_| keyed(args, base.as_ref())),
+        scatter: args.scatter.then_some(true),
         factor: args.factor,
         channels: args.channels,
         prep_channels: args.prep_channels,
