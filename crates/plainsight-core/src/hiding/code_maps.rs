@@ -13,7 +13,7 @@
 
 use burn::prelude::*;
 
-use super::stego::{Border, Stego};
+use super::stego::{floats, Border, Stego};
 use crate::error::Result;
 use crate::hider::{check_hide_count, check_reveal_count};
 use crate::model::mix::BlockMixes;
@@ -37,7 +37,14 @@ impl<B: Backend> Stego<B> {
             .enumerate()
             .map(|(slot, secret)| {
                 let mixed = self.code_map(secret, |window, origin| {
-                    let code = self.net().prepare(slot, window);
+                    let code = match self.direct_keyed() {
+                        Some(direct) => {
+                            let [_, _, height, width] = window.dims();
+                            let planes = direct.encode(slot, &floats(&window), width, height);
+                            self.code_tensor(planes, (height, width))
+                        }
+                        None => self.net().prepare(slot, window),
+                    };
                     self.rotation(key, slot, origin, &code).mix(code)
                 });
                 match self
@@ -49,13 +56,24 @@ impl<B: Backend> Stego<B> {
                 }
             })
             .collect();
-        self.hide_with(cover, secrets, |tensors, origin| {
-            let windows = maps
+        let container = self.hide_with(cover, secrets, |tensors, origin| {
+            let windows: Vec<Tensor<B, 4>> = maps
                 .iter()
                 .map(|map| self.map_window(map, origin, &tensors[0]))
                 .collect();
-            self.net().hide_codes(tensors[0].clone(), windows)
-        })
+            match self.direct_keyed() {
+                Some(direct) => {
+                    let [_, _, height, width] = tensors[0].dims();
+                    let codes: Vec<Vec<f32>> = windows.iter().map(floats).collect();
+                    let codes: Vec<&[f32]> = codes.iter().map(Vec::as_slice).collect();
+                    let container = direct.hide(&floats(&tensors[0]), &codes, width, height);
+                    self.tensor(container, width, height)
+                }
+                None => self.net().hide_codes(tensors[0].clone(), windows),
+            }
+        });
+        self.release_buffers();
+        container
     }
 
     /// The keyed layout's reveal of the first `count` secrets with `key`.
@@ -69,7 +87,14 @@ impl<B: Backend> Stego<B> {
         let maps: Vec<Tensor<B, 4>> = (0..count)
             .map(|slot| {
                 let reveal = self.net().keyed_reveal(slot);
-                let mixed = self.code_map(container, |window, _| reveal.extract(window));
+                let mixed = self.code_map(container, |window, _| match self.direct_keyed() {
+                    Some(direct) => {
+                        let [_, _, height, width] = window.dims();
+                        let planes = direct.extract(slot, &floats(&window), width, height);
+                        self.code_tensor(planes, (height, width))
+                    }
+                    None => reveal.extract(window),
+                });
                 match self
                     .net()
                     .scatter(key, slot, map_size(&mixed, self.block_side()))
@@ -79,16 +104,37 @@ impl<B: Backend> Stego<B> {
                 }
             })
             .collect();
-        Ok(self.tiled(&[container], Border::Edge, |tensors, origin| {
+        let revealed = self.tiled(&[container], Border::Edge, |tensors, origin| {
             maps.iter()
                 .enumerate()
                 .map(|(slot, map)| {
                     let window = self.map_window(map, origin, &tensors[0]);
                     let code = self.rotation(key, slot, origin, &window).unmix(window);
-                    self.net().keyed_reveal(slot).decode(code)
+                    match self.direct_keyed() {
+                        Some(direct) => {
+                            let [_, _, height, width] = tensors[0].dims();
+                            let planes = direct.decode(slot, &floats(&code), width, height);
+                            self.tensor(planes, width, height)
+                        }
+                        None => self.net().keyed_reveal(slot).decode(code),
+                    }
                 })
                 .collect()
-        }))
+        });
+        self.release_buffers();
+        Ok(revealed)
+    }
+
+    /// Planar codes of a `height × width`-pixel window as a `[1, code, rows, cols]`
+    /// tensor.
+    fn code_tensor(&self, planes: Vec<f32>, (height, width): (usize, usize)) -> Tensor<B, 4> {
+        let block = self.block_side();
+        let (rows, cols) = (height / block, width / block);
+        let code = planes.len() / (rows * cols);
+        Tensor::from_data(
+            TensorData::new(planes, [1, code, rows, cols]),
+            self.device(),
+        )
     }
 
     /// The code map of the whole (fitted) `image`: `encode` turns one window's pixels,
@@ -171,4 +217,66 @@ impl<B: Backend> Stego<B> {
 fn map_size<B: Backend>(map: &Tensor<B, 4>, block: usize) -> (usize, usize) {
     let [_, _, rows, cols] = map.dims();
     (rows * block, cols * block)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::metrics::psnr;
+    use crate::backend::CpuBackend;
+    use crate::hiding::stego::Engine;
+    use crate::model::{Architecture, StegoConfig};
+    use crate::pixels::RgbImage;
+    use crate::Stego;
+
+    fn textured(seed: f64, width: usize, height: usize) -> RgbImage {
+        let data = (0..width * height)
+            .flat_map(|p| {
+                let (x, y) = ((p % width) as f64, (p / width) as f64);
+                [0.0, 1.9, 3.7].map(|c| {
+                    (128.0 + 60.0 * ((x * 0.17 + seed).sin() + (y * 0.29 + c).cos())) as u8
+                })
+            })
+            .collect();
+        RgbImage::new(width, height, data).unwrap()
+    }
+
+    #[test]
+    fn the_direct_path_runs_the_keyed_layout_as_burn_does() {
+        let config = StegoConfig {
+            secrets: 2,
+            architecture: Architecture::Keyed {
+                factor: 2,
+                channels: 8,
+                depth: 3,
+                code: 8,
+                scatter: true,
+            },
+            beta: 1.0,
+        };
+        // Random weights: every stack contributes, unlike at the linear start.
+        let device = Default::default();
+        let net = config.init::<CpuBackend>(&device);
+        let make = |engine| {
+            Stego::new(config.clone(), net.clone(), device)
+                .with_engine(engine)
+                .with_tile_size(16)
+        };
+        let (burn, direct) = (make(Engine::Burn), make(Engine::Direct));
+        assert!(direct.direct_keyed().is_some() && burn.direct_keyed().is_none());
+        let (cover, secrets) = (
+            textured(1.0, 42, 34),
+            [textured(5.0, 42, 34), textured(8.0, 42, 34)],
+        );
+        let key = [4u8; 32];
+        let a = burn.hide_keyed(&cover, &secrets, &key).unwrap();
+        let b = direct.hide_keyed(&cover, &secrets, &key).unwrap();
+        assert!(psnr(&a, &b) > 50.0, "containers differ: {}", psnr(&a, &b));
+        let (ra, rb) = (
+            burn.reveal_keyed(&a, 2, &key).unwrap(),
+            direct.reveal_keyed(&a, 2, &key).unwrap(),
+        );
+        for (x, y) in ra.iter().zip(&rb) {
+            assert!(psnr(x, y) > 50.0, "reveals differ: {}", psnr(x, y));
+        }
+    }
 }

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use crate::error::{Error, Result};
 use crate::hider::{check_hide_count, check_reveal_count};
 use crate::hiding::rounding::Rounding;
-use crate::model::direct::DirectNet;
+use crate::model::direct::{DirectKeyed, DirectNet};
 use crate::model::mix::PUBLIC_KEY;
 use crate::model::weights::{catch_shape_panic, CompactWeightRecorder, WeightRecorder};
 use crate::model::{StegoConfig, StegoNet};
@@ -46,6 +46,8 @@ pub struct Stego<B: Backend> {
     /// (a `Stego` made only to save weights never needs it); `None` inside when the
     /// layout has no such path.
     direct: OnceLock<Option<DirectNet>>,
+    /// The same for the keyed layout's parts.
+    direct_keyed: OnceLock<Option<DirectKeyed>>,
     device: B::Device,
     tile: usize,
     rounding: Rounding,
@@ -57,6 +59,7 @@ impl<B: Backend> Stego<B> {
         Stego {
             engine: Engine::Direct,
             direct: OnceLock::new(),
+            direct_keyed: OnceLock::new(),
             rounding: Rounding::default(),
             config,
             net,
@@ -136,6 +139,17 @@ impl<B: Backend> Stego<B> {
         let multiple = self.config.architecture.size_multiple();
         self.direct
             .get_or_init(|| DirectNet::of(&self.net, multiple))
+            .as_ref()
+    }
+
+    /// The keyed layout's parts on the direct CPU path (unless the engine is burn).
+    pub(crate) fn direct_keyed(&self) -> Option<&DirectKeyed> {
+        if self.engine == Engine::Burn {
+            return None;
+        }
+        let factor = self.config.architecture.size_multiple();
+        self.direct_keyed
+            .get_or_init(|| DirectKeyed::of(&self.net, factor))
             .as_ref()
     }
 
@@ -228,8 +242,11 @@ impl<B: Backend> Stego<B> {
     }
 
     /// Frees the direct path's buffers once a whole picture is done.
-    fn release_buffers(&self) {
+    pub(crate) fn release_buffers(&self) {
         if let Some(direct) = self.direct() {
+            direct.release_buffers();
+        }
+        if let Some(direct) = self.direct_keyed() {
             direct.release_buffers();
         }
     }

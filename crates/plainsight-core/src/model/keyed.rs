@@ -52,6 +52,11 @@ impl<B: Backend> Path<B> {
     fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
         self.stack.forward(x.clone()) + self.linear.forward(x)
     }
+
+    /// The stack and the 1×1 path (read by [`super::direct`]).
+    pub(crate) fn parts(&self) -> (&ConvStack<B>, &Conv2d<B>) {
+        (&self.stack, &self.linear)
+    }
 }
 
 /// Secret → code: three 3×3 layers (they see the secret's neighbourhood) beside the
@@ -103,6 +108,10 @@ impl<B: Backend> KeyedEncode<B> {
         self.scatter
     }
 
+    pub(crate) fn path(&self) -> &Path<B> {
+        &self.path
+    }
+
     /// # Shapes
     /// `[batch, 3, H, W]` → `[batch, code, H/f, W/f]`
     pub fn forward(&self, secret: Tensor<B, 4>) -> Tensor<B, 4> {
@@ -133,6 +142,10 @@ impl<B: Backend> KeyedHide<B> {
             path: Path::new(&widths, device),
             factor,
         }
+    }
+
+    pub(crate) fn path(&self) -> &Path<B> {
+        &self.path
     }
 
     pub fn starting_at(self, affine: &Affine, device: &B::Device) -> Self {
@@ -192,6 +205,11 @@ impl<B: Backend> KeyedReveal<B> {
     /// `mixes` drawn for `[batch, code, H/f, W/f]`
     pub fn forward(&self, container: Tensor<B, 4>, mixes: &BlockMixes) -> Tensor<B, 4> {
         self.decode(mixes.unmix(self.extract(container)))
+    }
+
+    /// The extraction and the decoding paths (read by [`super::direct`]).
+    pub(crate) fn paths(&self) -> (&Path<B>, &Path<B>) {
+        (&self.extract, &self.decode)
     }
 
     /// The mixed code the container carries.

@@ -105,6 +105,40 @@ impl Grid {
     }
 }
 
+impl Grid {
+    /// Writes `count` planar channels (`count × rows × cols` values: a code map)
+    /// into channels `offset..offset + count`.
+    pub fn put_channels(&mut self, planes: &[f32], count: usize, offset: usize) {
+        let cells = self.rows * self.cols;
+        assert_eq!(planes.len(), count * cells, "code size for the grid");
+        assert!(offset + count <= self.channels, "channels");
+        for y in 0..self.rows {
+            for x in 0..self.cols {
+                let k = self.cell(y, x) * self.channels + offset;
+                for c in 0..count {
+                    self.data[k + c] = planes[c * cells + y * self.cols + x];
+                }
+            }
+        }
+    }
+
+    /// Channels `0..count` as planes: the inverse of [`Grid::put_channels`].
+    pub fn channels_planar(&self, count: usize) -> Vec<f32> {
+        assert!(count <= self.channels, "channels");
+        let cells = self.rows * self.cols;
+        let mut planes = vec![0.0; count * cells];
+        for y in 0..self.rows {
+            for x in 0..self.cols {
+                let k = self.cell(y, x) * self.channels;
+                for c in 0..count {
+                    planes[c * cells + y * self.cols + x] = self.data[k + c];
+                }
+            }
+        }
+        planes
+    }
+}
+
 /// A batch of same-size images side by side in one grid: image `i` fills columns
 /// `i · (cols + 1)` to `i · (cols + 1) + cols − 1`, and one column of zeros (a gap)
 /// separates neighbours, so every image's 3×3 convolutions see zeros past its own

@@ -17,6 +17,7 @@
 mod conv;
 mod gradient;
 mod grid;
+mod keyed;
 mod matmul;
 mod training;
 mod winograd;
@@ -28,6 +29,7 @@ use burn::prelude::*;
 
 use self::conv::{layer, relu_gradient, Conv};
 use self::grid::{Grid, Scratch, Strip};
+pub use self::keyed::DirectKeyed;
 pub use self::training::{Batch, LossForm, Objective, StepOutcome};
 use super::blocks::ConvStack;
 use super::nets::{HideNet, PrepNet, RevealNet};
