@@ -389,6 +389,47 @@ mod tests {
     }
 
     #[test]
+    fn the_direct_path_runs_the_keyed_layout_as_burn_does() {
+        let config = StegoConfig {
+            secrets: 2,
+            architecture: Architecture::Keyed {
+                factor: 2,
+                channels: 8,
+                depth: 3,
+                code: 8,
+                scatter: true,
+            },
+            beta: 1.0,
+        };
+        // Random weights: every stack contributes, unlike at the linear start.
+        let device = Default::default();
+        let net = config.init::<CpuBackend>(&device);
+        let make = |engine| {
+            Stego::new(config.clone(), net.clone(), device)
+                .with_engine(engine)
+                .with_tile_size(16)
+        };
+        use crate::hiding::stego::Engine;
+        let (burn, direct) = (make(Engine::Burn), make(Engine::Direct));
+        assert!(direct.direct_keyed().is_some() && burn.direct_keyed().is_none());
+        let (cover, secrets) = (
+            textured(1.0, 42, 34),
+            [textured(5.0, 42, 34), textured(8.0, 42, 34)],
+        );
+        let key = [4u8; 32];
+        let a = burn.hide_keyed(&cover, &secrets, &key).unwrap();
+        let b = direct.hide_keyed(&cover, &secrets, &key).unwrap();
+        assert!(psnr(&a, &b) > 50.0, "containers differ: {}", psnr(&a, &b));
+        let (ra, rb) = (
+            burn.reveal_keyed(&a, 2, &key).unwrap(),
+            direct.reveal_keyed(&a, 2, &key).unwrap(),
+        );
+        for (x, y) in ra.iter().zip(&rb) {
+            assert!(psnr(x, y) > 50.0, "reveals differ: {}", psnr(x, y));
+        }
+    }
+
+    #[test]
     fn refinement_with_a_scatter_refuses_pictures_of_several_tiles() {
         use crate::backend::CpuTrainBackend;
         use crate::hiding::refine::Refinement;

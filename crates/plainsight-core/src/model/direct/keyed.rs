@@ -104,23 +104,21 @@ impl DirectKeyed {
         (height / self.factor, width / self.factor)
     }
 
-    /// Runs `path` on a folded image.
-    fn on_image(&self, path: &DirectPath, image: &[f32], width: usize, height: usize) -> Grid {
+    /// Runs `path` on a folded image: its code, planar.
+    fn code_of(&self, path: &DirectPath, image: &[f32], width: usize, height: usize) -> Vec<f32> {
         let (rows, cols) = self.blocks(width, height);
         let mut input = self.scratch.grid(rows, cols, self.folded());
         input.fold(image, self.factor, 0);
         let out = path.run(&self.scratch, &input);
+        let code = out.channels_planar(path.outputs());
+        self.scratch.keep(out);
         self.scratch.keep(input);
-        out
+        code
     }
 
     /// Slot `slot`'s code of a secret, as [`crate::model::keyed::KeyedEncode`].
     pub fn encode(&self, slot: usize, secret: &[f32], width: usize, height: usize) -> Vec<f32> {
-        let path = &self.encodes[slot];
-        let out = self.on_image(path, secret, width, height);
-        let code = out.channels_planar(path.outputs());
-        self.scratch.keep(out);
-        code
+        self.code_of(&self.encodes[slot], secret, width, height)
     }
 
     /// The container, clamped to 0..=1 but not rounded, from the cover and each
@@ -146,11 +144,7 @@ impl DirectKeyed {
 
     /// Slot `slot`'s mixed code read from a container.
     pub fn extract(&self, slot: usize, container: &[f32], width: usize, height: usize) -> Vec<f32> {
-        let path = &self.extracts[slot];
-        let out = self.on_image(path, container, width, height);
-        let code = out.channels_planar(path.outputs());
-        self.scratch.keep(out);
-        code
+        self.code_of(&self.extracts[slot], container, width, height)
     }
 
     /// Slot `slot`'s secret estimate (planar, not clamped) from its unmixed code of a
