@@ -46,6 +46,7 @@ pub const MODELS: &[EmbeddedModel] = &[
     embed!("default-3", 3, false),
     embed!("robust", 1, true),
     embed!("keyed-1", 1, false),
+    embed!("keyed-3", 3, false),
 ];
 
 /// The embedded model called `name`.
