@@ -284,8 +284,11 @@ fn the_page_is_self_contained() {
     let (status, info) = http_json(&server.address, "GET", "/api/info", &json!(null));
     assert_eq!(status, 200);
     assert_eq!(info["max_secrets"], 3);
-    // The lossless defaults, and robust for the JPEG channel.
-    assert_eq!(info["models"], json!(["default-1", "default-3", "robust"]));
+    // The lossless defaults, robust for the JPEG channel, the keyed layout's models.
+    assert_eq!(
+        info["models"],
+        json!(["default-1", "default-3", "robust", "keyed-1", "keyed-3"])
+    );
 }
 
 #[test]
@@ -496,4 +499,35 @@ fn the_jpeg_channel_hides_with_the_robust_model_and_reveals_from_the_jpeg() {
         &json!({ "cover": data_url(&cover), "secrets": [data_url(&secret), data_url(&secret)], "channel": "jpeg" }),
     );
     assert_eq!(status, 400);
+}
+
+#[test]
+fn the_keyed_channel_mixes_the_key_into_the_keyed_models() {
+    let server = serve(&[]);
+    let cover = photo_like(96, 64, 3);
+    let secrets = [photo_like(96, 64, 4), photo_like(96, 64, 5)];
+    for count in [1, 2] {
+        let urls: Vec<String> = secrets[..count].iter().map(data_url).collect();
+        let hide = json!({ "cover": data_url(&cover), "secrets": urls, "key": "open sesame", "channel": "keyed" });
+        let (status, reply) = http_json(&server.address, "POST", "/api/hide", &hide);
+        assert_eq!(status, 200, "{reply}");
+        assert_eq!(
+            reply["model"],
+            if count == 1 { "keyed-1" } else { "keyed-3" }
+        );
+        let container = reply["container"].as_str().unwrap();
+        let reveal = |key: &str| {
+            let body =
+                json!({ "container": container, "count": count, "key": key, "channel": "keyed" });
+            let (status, revealed) = http_json(&server.address, "POST", "/api/reveal", &body);
+            assert_eq!(status, 200, "{revealed}");
+            from_data_url(revealed["revealed"][0].as_str().unwrap())
+        };
+        let right = psnr(&reveal("open sesame"), &secrets[0]);
+        let wrong = psnr(&reveal("open sesamf"), &secrets[0]);
+        assert!(
+            right > 22.0 && wrong < right - 8.0,
+            "right {right}, wrong {wrong}"
+        );
+    }
 }

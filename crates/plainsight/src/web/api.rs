@@ -33,6 +33,9 @@ pub struct Models {
     /// The model for `"channel": "jpeg"` (the embedded `robust`), when serving the
     /// embedded defaults.
     robust: Option<LoadedModel>,
+    /// The models for `"channel": "keyed"` (the embedded keyed layout, sorted by the
+    /// number of secrets they carry), when serving the embedded defaults.
+    keyed: Vec<LoadedModel>,
 }
 
 /// What the container will go through, as a request says (`"channel"`).
@@ -45,7 +48,13 @@ pub enum Channel {
     /// Re-saved as JPEG or resized on its way: the robust model, one secret, and the
     /// container itself delivered as a JPEG.
     Jpeg,
+    /// Kept as a PNG, with the keyed layout (keyed-1, keyed-3): a key mixes and
+    /// scatters the code, so without it the reveal is even noise.
+    Keyed,
 }
+
+/// The embedded keyed-layout models the keyed channel serves.
+const KEYED_MODELS: [&str; 2] = ["keyed-1", "keyed-3"];
 
 impl Models {
     /// The embedded defaults (one model per secret count they serve), or one
@@ -54,6 +63,13 @@ impl Models {
         let robust = match spec {
             Some(_) => None,
             None => Some(model::load(Some("robust"), 1)?),
+        };
+        let keyed = match spec {
+            Some(_) => Vec::new(),
+            None => KEYED_MODELS
+                .iter()
+                .map(|name| model::load(Some(name), 1))
+                .collect::<anyhow::Result<_>>()?,
         };
         let loaded = match spec {
             Some(spec) => vec![model::load(Some(spec), 1)?],
@@ -68,17 +84,29 @@ impl Models {
                 loaded
             }
         };
-        Ok(Models { loaded, robust })
+        Ok(Models {
+            loaded,
+            robust,
+            keyed,
+        })
     }
 
     pub fn all(&self) -> impl Iterator<Item = &LoadedModel> {
-        self.loaded.iter().chain(&self.robust)
+        self.loaded.iter().chain(&self.robust).chain(&self.keyed)
     }
 
     /// The model for `count` secrets through `channel`.
     fn choose(&self, count: usize, channel: Channel) -> Result<&LoadedModel, ApiError> {
         match channel {
             Channel::Png => self.for_count(count),
+            Channel::Keyed => {
+                if self.keyed.is_empty() {
+                    return Err(ApiError::bad(
+                        "channel keyed: this server runs one model (serve --model); leave the channel out",
+                    ));
+                }
+                smallest_for(&self.keyed, count)
+            }
             Channel::Jpeg => {
                 let Some(robust) = &self.robust else {
                     return Err(ApiError::bad(
@@ -105,18 +133,22 @@ impl Models {
 
     /// The smallest model that carries `count` secrets.
     fn for_count(&self, count: usize) -> Result<&LoadedModel, ApiError> {
-        let max = self.max_secrets();
-        if count == 0 || count > max {
-            return Err(ApiError::bad(format!(
-                "this server hides and reveals 1 to {max} pictures per container, not {count}"
-            )));
-        }
-        Ok(self
-            .loaded
-            .iter()
-            .find(|m| m.stego.secrets() >= count)
-            .expect("a model carries max_secrets"))
+        smallest_for(&self.loaded, count)
     }
+}
+
+/// The first of `models` (sorted by the secrets they carry) that carries `count`.
+fn smallest_for(models: &[LoadedModel], count: usize) -> Result<&LoadedModel, ApiError> {
+    let max = models.iter().map(|m| m.stego.secrets()).max().unwrap_or(0);
+    if count == 0 || count > max {
+        return Err(ApiError::bad(format!(
+            "this server hides and reveals 1 to {max} pictures per container, not {count}"
+        )));
+    }
+    Ok(models
+        .iter()
+        .find(|m| m.stego.secrets() >= count)
+        .expect("a model carries the most secrets"))
 }
 
 /// An error the client caused (4xx) or the server hit (5xx), with a message
@@ -339,7 +371,7 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
         // Through the JPEG channel the container leaves as the JPEG `hide
         // --allow-lossy` writes; the numbers are those of that file's pixels.
         let (container, url) = match channel {
-            Channel::Png => {
+            Channel::Png | Channel::Keyed => {
                 let url = data_url(&container)?;
                 (container, url)
             }
