@@ -196,15 +196,14 @@ impl<B: Backend> Stego<B> {
     ) -> BlockMixes {
         let block = self.block_side();
         let [_, _, rows, cols] = codes.dims();
-        let mut mixes = self
-            .net()
-            .rotations(
-                &[*key],
+        self.net()
+            .rotation(
+                key,
+                slot,
                 (y / block, x / block),
                 (rows * block, cols * block),
             )
-            .expect("the keyed layout has mixes");
-        mixes.swap_remove(slot)
+            .expect("the keyed layout has mixes")
     }
 
     /// Block side in pixels.

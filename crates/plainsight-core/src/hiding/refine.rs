@@ -339,8 +339,8 @@ impl<B: AutodiffBackend> Stego<B> {
                 self.tensor(refined, width, height)
             });
         }
-        let fitted = self.fitted(cover);
-        if self.net().scatters() && self.windows(fitted.width(), fitted.height()).len() > 1 {
+        let (width, height) = self.fitted_size(cover.width(), cover.height());
+        if self.net().scatters() && self.windows(width, height).len() > 1 {
             // Each tile's reveal would need the codes the scatter sent elsewhere.
             return Err(Error::Invalid(format!(
                 "refinement with a scattering keyed model works on pictures of one tile \

@@ -299,20 +299,26 @@ impl<B: Backend> Stego<B> {
     /// else cut to its whole blocks (see [`Stego::tiled`]), or edge-padded to one
     /// block where it is narrower than one.
     pub(crate) fn fitted<'a>(&self, image: &'a RgbImage) -> Cow<'a, RgbImage> {
-        let multiple = self.config.architecture.size_multiple();
         let (width, height) = (image.width(), image.height());
-        let (core_w, core_h) = (width / multiple * multiple, height / multiple * multiple);
-        if (core_w, core_h) == (width, height) {
-            Cow::Borrowed(image)
-        } else if core_w == 0 || core_h == 0 {
+        match self.fitted_size(width, height) {
+            size if size == (width, height) => Cow::Borrowed(image),
+            (w, h) if w >= width && h >= height => Cow::Owned(image.pad_edge(w, h)),
+            (w, h) => Cow::Owned(image.crop(0, 0, w, h)),
+        }
+    }
+
+    /// The size [`Stego::fitted`] gives a `width × height` image.
+    pub(crate) fn fitted_size(&self, width: usize, height: usize) -> (usize, usize) {
+        let multiple = self.config.architecture.size_multiple();
+        let core = (width / multiple * multiple, height / multiple * multiple);
+        if core.0 == 0 || core.1 == 0 {
             // Padding both sides to whole blocks is the only way to run at all.
-            let padded = (
+            (
                 width.next_multiple_of(multiple),
                 height.next_multiple_of(multiple),
-            );
-            Cow::Owned(image.pad_edge(padded.0, padded.1))
+            )
         } else {
-            Cow::Owned(image.crop(0, 0, core_w, core_h))
+            core
         }
     }
 

@@ -211,21 +211,48 @@ impl<B: Backend> StegoNet<B> {
         self.block_mixes(keys, origin, size, false)
     }
 
+    /// Slot `slot`'s part of [`StegoNet::rotations`], drawn alone.
+    pub fn rotation(
+        &self,
+        key: &[u8; 32],
+        slot: usize,
+        origin: (usize, usize),
+        size: (usize, usize),
+    ) -> Option<BlockMixes> {
+        self.slot_mixes(&[*key], slot, origin, size, false)
+    }
+
     fn block_mixes(
         &self,
         keys: &[[u8; 32]],
         origin: (usize, usize),
-        (height, width): (usize, usize),
+        size: (usize, usize),
         scatter: bool,
     ) -> Option<Vec<BlockMixes>> {
+        (0..self.preps.len())
+            .map(|slot| self.slot_mixes(keys, slot, origin, size, scatter))
+            .collect()
+    }
+
+    fn slot_mixes(
+        &self,
+        keys: &[[u8; 32]],
+        slot: usize,
+        origin: (usize, usize),
+        (height, width): (usize, usize),
+        scatter: bool,
+    ) -> Option<BlockMixes> {
         let encode = self.keyed_encode()?;
         let factor = encode.factor();
         let blocks = (height / factor, width / factor);
-        Some(
-            (0..self.preps.len())
-                .map(|slot| BlockMixes::new(keys, slot, encode.code(), origin, blocks, scatter))
-                .collect(),
-        )
+        Some(BlockMixes::new(
+            keys,
+            slot,
+            encode.code(),
+            origin,
+            blocks,
+            scatter,
+        ))
     }
 
     /// The scatter of secret slot `slot` under `key` for a whole `height × width`
