@@ -49,6 +49,30 @@ pub const MODELS: &[EmbeddedModel] = &[
     embed!("keyed-3", 3, false),
 ];
 
+/// One embedded closed-form code: no networks, a file of measured numbers
+/// (`plainsight train --code lattice` writes it).
+#[derive(Debug, Clone, Copy)]
+pub struct EmbeddedCode {
+    /// What `--model` calls it.
+    pub name: &'static str,
+    /// The code's file (`lattice.bin`).
+    pub bytes: &'static [u8],
+    /// The model card (Markdown).
+    pub card: &'static str,
+}
+
+/// Every embedded closed-form code: `jpeg-1`, the lattice code for JPEG channels.
+pub const CODES: &[EmbeddedCode] = &[EmbeddedCode {
+    name: "jpeg-1",
+    bytes: include_bytes!("../models/jpeg-1/lattice.bin"),
+    card: include_str!("../models/jpeg-1/MODEL_CARD.md"),
+}];
+
+/// The embedded closed-form code called `name`.
+pub fn code_by_name(name: &str) -> Option<&'static EmbeddedCode> {
+    CODES.iter().find(|c| c.name == name)
+}
+
 /// The embedded model called `name`.
 pub fn by_name(name: &str) -> Option<&'static EmbeddedModel> {
     MODELS.iter().find(|m| m.name == name)
@@ -81,9 +105,13 @@ pub fn choose(name: Option<&str>, count: usize) -> Result<&'static EmbeddedModel
     }
 }
 
-/// The names of all embedded models, for messages.
+/// The names of all embedded models, networks and codes, for messages.
 pub fn names() -> Vec<&'static str> {
-    MODELS.iter().map(|m| m.name).collect()
+    MODELS
+        .iter()
+        .map(|m| m.name)
+        .chain(CODES.iter().map(|c| c.name))
+        .collect()
 }
 
 #[cfg(test)]
@@ -106,5 +134,7 @@ mod tests {
         assert!(for_secrets(0).is_none());
         assert!(for_secrets(4).is_none());
         assert!(by_name("nope").is_none());
+        assert!(by_name("jpeg-1").is_none() && code_by_name("jpeg-1").is_some());
+        assert!(names().contains(&"jpeg-1"));
     }
 }

@@ -42,6 +42,7 @@ pub struct Inspection {
 }
 
 pub fn inspect(model: &LoadedModel, request: Request) -> Result<Inspection> {
+    let stego = model.networks("inspect")?;
     let container = request.container;
     let (w, h) = (container.width(), container.height());
     if let Some(cover) = request.cover {
@@ -119,14 +120,14 @@ pub fn inspect(model: &LoadedModel, request: Request) -> Result<Inspection> {
     // The preparation network sees the secret as hidden: scrambled when keyed (the
     // keyed layout mixes the code after it instead).
     let secret = &match request.key {
-        Some(key) if !model.stego.mixes_key() => key.for_model(&model.stego).scramble(secret, 0),
+        Some(key) if !stego.mixes_key() => key.for_model(stego).scramble(secret, 0),
         _ => secret.clone(),
     };
     let features = inspect::prep_features(
-        model.stego.net(),
+        stego.net(),
         0,
         secret,
-        model.stego.config().architecture.size_multiple(),
+        stego.config().architecture.size_multiple(),
         FEATURES,
         &Default::default(),
     )?;

@@ -6,12 +6,20 @@ use std::sync::OnceLock;
 
 use anyhow::{anyhow, bail, Context, Result};
 use plainsight_core::hiding::keys::Key;
+use plainsight_core::hiding::lattice::{LatticeCode, LatticeHider};
 use plainsight_core::hiding::refine::{Refined, Refinement};
-use plainsight_core::{CpuBackend, CpuTrainBackend, Pipeline, RgbImage, Stego};
+use plainsight_core::hiding::rounding::Rounding;
+use plainsight_core::{CpuBackend, CpuTrainBackend, Hider, Pipeline, RgbImage, Stego};
+
+/// How a loaded model hides: trained networks, or the closed-form lattice code.
+pub enum Hiding {
+    Networks(Box<Stego<CpuBackend>>),
+    Lattice(LatticeHider),
+}
 
 /// A loaded model and where it came from.
 pub struct LoadedModel {
-    pub stego: Stego<CpuBackend>,
+    hiding: Hiding,
     pub name: String,
     /// An embedded model trained for lossless containers only (lossy output refused).
     pub fragile: bool,
@@ -21,25 +29,74 @@ pub struct LoadedModel {
 }
 
 impl LoadedModel {
-    fn new(stego: Stego<CpuBackend>, name: String, fragile: bool) -> Self {
+    fn new(hiding: Hiding, name: String, fragile: bool) -> Self {
         LoadedModel {
-            stego,
+            hiding,
             name,
             fragile,
             differentiable: OnceLock::new(),
         }
     }
 
+    /// What hides and reveals, networks or code alike.
+    pub fn hider(&self) -> &dyn Hider {
+        match &self.hiding {
+            Hiding::Networks(stego) => stego.as_ref(),
+            Hiding::Lattice(lattice) => lattice,
+        }
+    }
+
+    /// Secrets per container.
+    pub fn secrets(&self) -> usize {
+        self.hider().secrets()
+    }
+
+    /// The networks, for what only networks do (`what`: refinement, inspect, …);
+    /// the lattice code has none, and says so in one line.
+    pub fn networks(&self, what: &str) -> Result<&Stego<CpuBackend>> {
+        match &self.hiding {
+            Hiding::Networks(stego) => Ok(stego),
+            Hiding::Lattice(_) => bail!(
+                "model {} is a closed-form code without networks: {what} needs a network model",
+                self.name
+            ),
+        }
+    }
+
+    /// [`LoadedModel::networks`], taken out of the model.
+    pub fn into_networks(self, what: &str) -> Result<Stego<CpuBackend>> {
+        self.networks(what)?;
+        match self.hiding {
+            Hiding::Networks(stego) => Ok(*stego),
+            Hiding::Lattice(_) => unreachable!("checked just above"),
+        }
+    }
+
+    /// How the networks round containers to bytes; the lattice code rounds its own
+    /// way and takes only the default.
+    pub fn with_rounding(mut self, rounding: Rounding) -> Result<Self> {
+        self.hiding = match self.hiding {
+            Hiding::Networks(stego) => Hiding::Networks(Box::new(stego.with_rounding(rounding))),
+            Hiding::Lattice(_) if rounding != Rounding::Nearest => bail!(
+                "--rounding applies to network models; {} rounds to the nearest byte",
+                self.name
+            ),
+            lattice => lattice,
+        };
+        Ok(self)
+    }
+
     /// The model on the autodiff backend, for gradients through the networks.
     /// Built once, inside the lock, however many threads ask at the same time.
     pub fn differentiable(&self) -> Result<&Stego<CpuTrainBackend>> {
         let built = self.differentiable.get_or_init(|| {
+            let stego = self.networks("gradients").map_err(|e| e.to_string())?;
             Stego::<CpuTrainBackend>::from_bytes(
-                &self.stego.config().to_json(),
-                &self.stego.weight_bytes(),
+                &stego.config().to_json(),
+                &stego.weight_bytes(),
                 Default::default(),
             )
-            .map(|stego| stego.with_rounding(self.stego.rounding()))
+            .map(|copy| copy.with_rounding(stego.rounding()))
             .map_err(|e| e.to_string())
         });
         built
@@ -71,13 +128,14 @@ impl LoadedModel {
         refinement: Option<&Refinement>,
     ) -> Result<RgbImage> {
         let container = match refinement {
-            None => Pipeline::new(&self.stego)
+            None => Pipeline::new(self.hider())
                 .with_key(key.cloned())
                 .hide(cover, &secrets)?,
             Some(refinement) => {
+                let revealer = self.networks("refinement")?;
                 let refined = Refined {
                     refiner: self.differentiable()?,
-                    revealer: &self.stego,
+                    revealer,
                     refinement: *refinement,
                 };
                 Pipeline::new(&refined)
@@ -95,7 +153,7 @@ impl LoadedModel {
         count: usize,
         key: Option<&Key>,
     ) -> Result<Vec<RgbImage>> {
-        Ok(Pipeline::new(&self.stego)
+        Ok(Pipeline::new(self.hider())
             .with_key(key.cloned())
             .reveal(container, count)?)
     }
@@ -106,6 +164,9 @@ impl LoadedModel {
 /// `spec` is an embedded model's name or a folder with `config.json` and `model.mpk`
 /// (what `plainsight train --out` writes).
 pub fn load(spec: Option<&str>, count: usize) -> Result<LoadedModel> {
+    if let Some(code) = spec.and_then(plainsight_weights::code_by_name) {
+        return embedded_code(code, count);
+    }
     let loaded = match plainsight_weights::choose(spec, count) {
         Ok(model) => embedded(model)?,
         Err(unknown) => match spec {
@@ -115,15 +176,31 @@ pub fn load(spec: Option<&str>, count: usize) -> Result<LoadedModel> {
             None => bail!(unknown),
         },
     };
-    loaded.stego.config().check_carries(&loaded.name, count)?;
+    if let Hiding::Networks(stego) = &loaded.hiding {
+        stego.config().check_carries(&loaded.name, count)?;
+    }
     Ok(loaded)
+}
+
+fn embedded_code(code: &plainsight_weights::EmbeddedCode, count: usize) -> Result<LoadedModel> {
+    let lattice = LatticeCode::from_bytes(code.bytes)
+        .with_context(|| format!("embedded model {} is damaged", code.name))?;
+    if count > 1 {
+        bail!("model {} carries 1 secret, not {count}", code.name);
+    }
+    // Made for JPEG: a JPEG container is what it reads.
+    Ok(LoadedModel::new(
+        Hiding::Lattice(LatticeHider::new(lattice)),
+        code.name.to_string(),
+        false,
+    ))
 }
 
 fn embedded(model: &plainsight_weights::EmbeddedModel) -> Result<LoadedModel> {
     let stego = Stego::from_bytes(model.config_json, model.weights, Default::default())
         .with_context(|| format!("embedded model {} is damaged", model.name))?;
     Ok(LoadedModel::new(
-        stego,
+        Hiding::Networks(Box::new(stego)),
         model.name.to_string(),
         !model.robust,
     ))
@@ -139,5 +216,9 @@ fn from_folder(dir: &Path) -> Result<LoadedModel> {
         .with_context(|| format!("cannot read {}", dir.join("model.mpk").display()))?;
     let stego = Stego::from_bytes(&config, &weights, Default::default())?;
     // The user's own model: they know what it was trained for.
-    Ok(LoadedModel::new(stego, dir.display().to_string(), false))
+    Ok(LoadedModel::new(
+        Hiding::Networks(Box::new(stego)),
+        dir.display().to_string(),
+        false,
+    ))
 }

@@ -87,6 +87,18 @@ impl BlockStatistics {
         self.variances.as_slice()
     }
 
+    /// The mean block (values 0..1, the order of [`BlockStatistics::measure`]).
+    pub fn mean(&self) -> &[f64] {
+        self.mean.as_slice()
+    }
+
+    /// Principal direction `i` (unit length), in the order of
+    /// [`BlockStatistics::variances`].
+    pub fn direction(&self, i: usize) -> &[f64] {
+        let d = self.dims();
+        &self.directions.as_slice()[i * d..(i + 1) * d]
+    }
+
     /// The code for `secrets` secrets, `dims_per_secret` directions each, secret
     /// coordinates multiplied by `gain` before they go into the cover.
     pub fn code(&self, secrets: usize, dims_per_secret: usize, gain: f64) -> Result<LinearCode> {

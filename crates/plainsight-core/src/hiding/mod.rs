@@ -9,11 +9,13 @@
 //! - [`refine`]: test-time refinement of a container for the reveal network.
 //! - `code_maps`: the keyed layout's hide and reveal through whole-picture code maps.
 //! - [`keys`]: keyed scrambling of the secrets.
+//! - [`lattice`]: a closed-form code in the cover's luma DCT that survives JPEG.
 //! - [`rounding`]: how float containers become bytes (nearest, pair balance, the
 //!   cover's histogram).
 
 mod code_maps;
 pub mod keys;
+pub mod lattice;
 pub mod pipeline;
 pub mod progress;
 pub mod refine;

@@ -55,7 +55,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         cover: cover.clone(),
         secrets: vec![secret.clone()],
     };
-    let result = run_pair(&model.stego, &pair)?;
+    let result = run_pair(model.hider(), &pair)?;
     let revealed = &result.revealed[0];
 
     let panels = vec![

@@ -79,8 +79,8 @@ pub fn run(args: EvalArgs) -> Result<()> {
     plainsight_core::check_secret_count("--secrets", args.secrets)?;
     let method = match args.method {
         MethodChoice::Net => {
-            let mut model = model::load(args.model.as_deref(), args.secrets)?;
-            model.stego = model.stego.with_rounding(args.rounding.to_core());
+            let model = model::load(args.model.as_deref(), args.secrets)?
+                .with_rounding(args.rounding.to_core())?;
             Method::Net(Box::new(model))
         }
         MethodChoice::Lsb(_) | MethodChoice::Codec(_)
@@ -128,11 +128,14 @@ pub fn run(args: EvalArgs) -> Result<()> {
         (Method::Baseline(..), Some(_)) => {
             bail!("--refine applies to network models, not to a baseline --method")
         }
-        (Method::Net(model), Some(refinement)) => Some(Refined {
-            refiner: model.differentiable()?,
-            revealer: &model.stego,
-            refinement,
-        }),
+        (Method::Net(model), Some(refinement)) => {
+            let revealer = model.networks("refinement")?;
+            Some(Refined {
+                refiner: model.differentiable()?,
+                revealer,
+                refinement,
+            })
+        }
     };
     let base: &dyn Hider = match &refined {
         Some(refined) => refined,
@@ -223,7 +226,7 @@ enum Method {
 impl Method {
     fn hider(&self) -> &dyn Hider {
         match self {
-            Method::Net(model) => &model.stego,
+            Method::Net(model) => model.hider(),
             Method::Baseline(hider, _) => hider.as_ref(),
         }
     }

@@ -83,8 +83,10 @@ pub fn run(args: HideArgs) -> Result<()> {
         secrets.push(images::load(path)?);
     }
     let key = args.options.key()?;
-    let mut model = args.options.load(count)?;
-    model.stego = model.stego.with_rounding(args.rounding.to_core());
+    let model = args
+        .options
+        .load(count)?
+        .with_rounding(args.rounding.to_core())?;
     if args.allow_lossy && model.fragile {
         bail!(
             "--allow-lossy: the embedded model {} does not survive lossy formats; use --model robust or a model trained with `plainsight train --attacks`",

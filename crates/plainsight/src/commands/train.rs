@@ -1,6 +1,7 @@
 //! `plainsight train`: trains a model on a folder of photos.
 
 mod files;
+mod lattice;
 mod plan;
 
 use std::fs;
@@ -95,7 +96,9 @@ pub struct TrainArgs {
     /// Which linear code to start from: `principal` (the cover's least varying
     /// directions; lossless containers), `robust` (colour-opponent DCT slots where
     /// the --attacks add little error; one secret, best with --factor 8) or
-    /// `robust420` (the same among JPEG 4:2:0's own coefficients; --factor 16)
+    /// `robust420` (the same among JPEG 4:2:0's own coefficients; --factor 16); or
+    /// `lattice`: no networks, only the closed-form code for JPEG channels measured on
+    /// --data and written to OUT/lattice.bin (--code-dims: slots per 8x8 block, 16)
     #[arg(long, value_enum, default_value_t = CodeChoice::Principal)]
     code: CodeChoice,
     /// Distortions between hiding and reveal, one drawn per step, for a robust model:
@@ -174,6 +177,7 @@ pub enum CodeChoice {
     Principal,
     Robust,
     Robust420,
+    Lattice,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -194,6 +198,9 @@ pub enum Device {
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
+    if matches!(args.code, CodeChoice::Lattice) {
+        return lattice::run(&args);
+    }
     // Where the run starts decides the defaults of the layout options.
     let checkpoint_dir = args.out.join("checkpoint");
     let resumed = match args.resume {
@@ -205,7 +212,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
         false => None,
     };
     let init = match &args.init {
-        Some(spec) => Some((spec, crate::model::load(Some(spec), 1)?.stego)),
+        Some(spec) => Some((
+            spec,
+            crate::model::load(Some(spec), 1)?.into_networks("--init")?,
+        )),
         None => None,
     };
     let base = match (&resumed, &init) {

@@ -124,11 +124,7 @@ impl Models {
     }
 
     pub fn max_secrets(&self) -> usize {
-        self.loaded
-            .iter()
-            .map(|m| m.stego.secrets())
-            .max()
-            .unwrap_or(0)
+        self.loaded.iter().map(|m| m.secrets()).max().unwrap_or(0)
     }
 
     /// The smallest model that carries `count` secrets.
@@ -139,7 +135,7 @@ impl Models {
 
 /// The first of `models` (sorted by the secrets they carry) that carries `count`.
 fn smallest_for(models: &[LoadedModel], count: usize) -> Result<&LoadedModel, ApiError> {
-    let max = models.iter().map(|m| m.stego.secrets()).max().unwrap_or(0);
+    let max = models.iter().map(|m| m.secrets()).max().unwrap_or(0);
     if count == 0 || count > max {
         return Err(ApiError::bad(format!(
             "this server hides and reveals 1 to {max} pictures per container, not {count}"
@@ -147,7 +143,7 @@ fn smallest_for(models: &[LoadedModel], count: usize) -> Result<&LoadedModel, Ap
     }
     Ok(models
         .iter()
-        .find(|m| m.stego.secrets() >= count)
+        .find(|m| m.secrets() >= count)
         .expect("a model carries the most secrets"))
 }
 
@@ -307,11 +303,17 @@ enum Work {
 /// Hiding costs about 200 bytes per window pixel, refining (gradients through the
 /// reveal network) about 650, revealing about 130. A key adds Argon2's 64 MiB.
 fn estimate_mb(model: &LoadedModel, work: Work, width: usize, height: usize, keyed: bool) -> usize {
-    let arch = &model.stego.config().architecture;
-    let multiple = arch.size_multiple();
-    let margin = arch.receptive_radius().div_ceil(multiple) * multiple;
-    let side =
-        plainsight_core::hiding::stego::DEFAULT_TILE.div_ceil(multiple) * multiple + 2 * margin;
+    let side = match model.networks("a memory estimate") {
+        Ok(stego) => {
+            let arch = &stego.config().architecture;
+            let multiple = arch.size_multiple();
+            let margin = arch.receptive_radius().div_ceil(multiple) * multiple;
+            plainsight_core::hiding::stego::DEFAULT_TILE.div_ceil(multiple) * multiple + 2 * margin
+        }
+        // The lattice code keeps the whole picture as floats (24 bytes a pixel),
+        // well inside the networks' per-window figures below.
+        Err(_) => usize::MAX,
+    };
     let window = (width.min(side) * height.min(side)) as f64;
     let pixels = (width * height) as f64;
     // (fixed MB, bytes per window pixel, bytes per picture pixel)

@@ -53,8 +53,10 @@ pub fn run(args: HideArgs) -> Result<()> {
     batch::check_same_count(&counts)?;
 
     let key = args.options.key()?;
-    let mut model = args.options.load(count)?;
-    model.stego = model.stego.with_rounding(args.rounding.to_core());
+    let model = args
+        .options
+        .load(count)?
+        .with_rounding(args.rounding.to_core())?;
     let refinement = args.refine.refinement()?;
     let existing = Existing::from_force(args.options.force);
     let items: Vec<(String, Job)> = covers

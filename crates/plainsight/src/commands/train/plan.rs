@@ -91,6 +91,7 @@ pub fn resolve(args: &TrainArgs, base: Option<Base>) -> Result<(StegoConfig, Tra
                     kind: CodeKind::Robust420,
                     ..CodeOptions::robust()
                 },
+                CodeChoice::Lattice => bail!("--code lattice measures a code without networks"),
             };
             code.dims_per_secret = args.code_dims.unwrap_or(code.dims_per_secret);
             code.gain = args.code_gain;

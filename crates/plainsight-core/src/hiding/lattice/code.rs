@@ -1,0 +1,387 @@
+//! The lattice code's numbers: which components of the secret go where, and how
+//! far apart the lattice points are (docs/model.md, "A code for JPEG").
+//!
+//! A secret block of 16×16 pixels (768 values) is reduced to its `K` main principal
+//! components, measured on training photos. The cover region under it is four 8×8
+//! luma blocks on JPEG's grid; in each, the `m` lowest DCT frequencies (zigzag
+//! order) are slots, `K = 4m`. The components with the most variance go to the
+//! slots JPEG quantises most finely. Component `k`, clipped to ±`range`·σₖ, becomes
+//! a fraction of its slot's lattice step Δₖ, and hiding moves the cover's
+//! coefficient to the nearest value with that remainder modulo Δₖ: the cover costs
+//! Δₖ²/12 on average whatever it holds, and what JPEG or noise adds to the
+//! coefficient comes back divided by Δₖ.
+//!
+//! The steps split a budget (the container PSNR asked for) so that the expected
+//! reveal error is least: with σₖ the component's spread and nₖ its slot's JPEG
+//! step, Δₖ² ∝ σₖ·nₖ.
+
+use crate::channel::jpeg_approx::quant_tables;
+use crate::code::BlockStatistics;
+use crate::error::{Error, Result};
+use crate::pixels::RgbImage;
+
+/// Side of a secret block (and of the cover region it goes into).
+pub const BLOCK: usize = 16;
+/// Values in a secret block.
+pub const BLOCK_VALUES: usize = 3 * BLOCK * BLOCK;
+/// 8×8 luma DCT blocks under a secret block.
+const SUB_BLOCKS: usize = (BLOCK / 8) * (BLOCK / 8);
+/// The JPEG quality whose steps rank the slots and weigh the lattice steps.
+const RANKING_QUALITY: u8 = 75;
+const MAGIC: &[u8] = b"plainsight lattice code v1\n";
+
+/// How a lattice code is built: the choices `plainsight train --code lattice` takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatticeParams {
+    /// Slots per 8×8 luma block (1 to 64; the secret keeps four times as many
+    /// principal components per 16×16 block).
+    pub slots: usize,
+    /// Container PSNR the lattice steps are sized for (dB, before 8-bit rounding
+    /// and clipping).
+    pub container_db: f64,
+    /// Components are clipped to ±`range` standard deviations.
+    pub range: f64,
+    /// Fraction of each lattice cell left empty at both ends, so small channel
+    /// errors at the extremes do not wrap around to the other end.
+    pub guard: f64,
+}
+
+impl Default for LatticeParams {
+    fn default() -> Self {
+        LatticeParams {
+            slots: 16,
+            container_db: 35.0,
+            range: 2.5,
+            guard: 0.12,
+        }
+    }
+}
+
+impl LatticeParams {
+    fn check(&self) -> Result<()> {
+        let ok = (1..=64).contains(&self.slots)
+            && (20.0..=60.0).contains(&self.container_db)
+            && self.range > 0.0
+            && (0.0..0.5).contains(&self.guard);
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::Config(format!(
+                "lattice code needs 1-64 slots, a container PSNR of 20-60 dB, a positive \
+                 range and a guard below 0.5 (got {self:?})"
+            )))
+        }
+    }
+}
+
+/// One slot: which 8×8 block under the secret block, and which DCT frequency.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Slot {
+    /// 0..4, row-major over the 2×2 luma blocks.
+    pub sub_block: usize,
+    /// Vertical and horizontal frequency.
+    pub u: usize,
+    pub v: usize,
+}
+
+/// A measured lattice code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatticeCode {
+    params: LatticeParams,
+    /// Mean secret block, levels 0–255, index `channel·256 + row·16 + column`.
+    mean: Vec<f32>,
+    /// Standard deviation of each kept component (levels).
+    spreads: Vec<f32>,
+    /// Unit principal directions, one row of [`BLOCK_VALUES`] per component.
+    directions: Vec<f32>,
+    slots: Vec<Slot>,
+    /// Lattice step per component (luma levels, orthonormal DCT units).
+    steps: Vec<f64>,
+}
+
+impl LatticeCode {
+    /// Measures the principal components of 16×16 blocks of `photos`.
+    pub fn measure(photos: &[RgbImage], params: LatticeParams) -> Result<Self> {
+        params.check()?;
+        let stats = BlockStatistics::measure(photos, BLOCK)?;
+        let kept = SUB_BLOCKS * params.slots;
+        let dims = stats.dims();
+        // BlockStatistics orders directions by increasing variance, values in 0..1.
+        let mut spreads = Vec::with_capacity(kept);
+        let mut directions = Vec::with_capacity(kept * dims);
+        for k in 0..kept {
+            let column = dims - 1 - k;
+            spreads.push((stats.variances()[column].sqrt() * 255.0) as f32);
+            directions.extend(stats.direction(column).iter().map(|&d| d as f32));
+        }
+        let mean = stats.mean().iter().map(|&m| (m * 255.0) as f32).collect();
+        Self::assemble(params, mean, spreads, directions)
+    }
+
+    fn assemble(
+        params: LatticeParams,
+        mean: Vec<f32>,
+        spreads: Vec<f32>,
+        directions: Vec<f32>,
+    ) -> Result<Self> {
+        params.check()?;
+        let kept = SUB_BLOCKS * params.slots;
+        if mean.len() != BLOCK_VALUES
+            || spreads.len() != kept
+            || directions.len() != kept * BLOCK_VALUES
+        {
+            return Err(Error::Data(
+                "lattice code: sizes do not match its slots".into(),
+            ));
+        }
+        let jpeg_steps = quant_tables(RANKING_QUALITY)[0];
+        let step_of = |s: &Slot| jpeg_steps[s.u * 8 + s.v] as f64;
+        let mut slots: Vec<Slot> = (0..SUB_BLOCKS)
+            .flat_map(|sub_block| {
+                zigzag()
+                    .into_iter()
+                    .take(params.slots)
+                    .map(move |(u, v)| Slot { sub_block, u, v })
+            })
+            .collect();
+        slots.sort_by(|a, b| {
+            step_of(a)
+                .total_cmp(&step_of(b))
+                .then((a.u + a.v).cmp(&(b.u + b.v)))
+                .then(a.sub_block.cmp(&b.sub_block))
+                .then(a.u.cmp(&b.u))
+        });
+        let weights: Vec<f64> = spreads
+            .iter()
+            .zip(&slots)
+            .map(|(&spread, slot)| spread.max(1e-3) as f64 * step_of(slot))
+            .collect();
+        let total: f64 = weights.iter().sum();
+        // Mean squared change per pixel allowed, times the pixels of a block, times
+        // 12 (a uniform error over a cell of Δ has mean square Δ²/12).
+        let budget =
+            (BLOCK * BLOCK) as f64 * 255f64.powi(2) / 10f64.powf(params.container_db / 10.0) * 12.0;
+        let steps = weights
+            .iter()
+            .map(|w| (w / total * budget).sqrt())
+            .collect();
+        Ok(LatticeCode {
+            params,
+            mean,
+            spreads,
+            directions,
+            slots,
+            steps,
+        })
+    }
+
+    pub fn params(&self) -> LatticeParams {
+        self.params
+    }
+
+    /// Components (and slots) per secret block.
+    pub fn components(&self) -> usize {
+        self.spreads.len()
+    }
+
+    pub fn slots(&self) -> &[Slot] {
+        &self.slots
+    }
+
+    /// Where in its lattice cell each component of a secret block (levels, index
+    /// as in [`LatticeCode::mean`]) goes: remainders modulo each slot's step.
+    pub fn encode(&self, block: &[f32], remainders: &mut [f64]) {
+        let (guard, range) = (self.params.guard, self.params.range);
+        for (k, remainder) in remainders.iter_mut().enumerate() {
+            let direction = &self.directions[k * BLOCK_VALUES..(k + 1) * BLOCK_VALUES];
+            let z: f32 = direction
+                .iter()
+                .zip(block.iter().zip(&self.mean))
+                .map(|(d, (b, m))| d * (b - m))
+                .sum();
+            let t = (z as f64 / (range * self.spreads[k] as f64)).clamp(-1.0, 1.0);
+            let fraction = guard + (t + 1.0) / 2.0 * (1.0 - 2.0 * guard);
+            *remainder = fraction * self.steps[k];
+        }
+    }
+
+    /// The secret block (levels, unclipped) from the coefficients read at the slots.
+    pub fn decode(&self, coefficients: &[f64], block: &mut [f32]) {
+        let guard = self.params.guard;
+        block.copy_from_slice(&self.mean);
+        for (k, &c) in coefficients.iter().enumerate() {
+            let fraction = c.rem_euclid(self.steps[k]) / self.steps[k];
+            // Past half the guard the value most likely wrapped from the other end.
+            let t = if fraction < guard / 2.0 {
+                0.0
+            } else if fraction > 1.0 - guard / 2.0 {
+                1.0
+            } else {
+                ((fraction - guard) / (1.0 - 2.0 * guard)).clamp(0.0, 1.0)
+            };
+            let z = ((2.0 * t - 1.0) * self.params.range * self.spreads[k] as f64) as f32;
+            let direction = &self.directions[k * BLOCK_VALUES..(k + 1) * BLOCK_VALUES];
+            for (b, d) in block.iter_mut().zip(direction) {
+                *b += z * d;
+            }
+        }
+    }
+
+    /// How far coefficient `c` of component `k` moves to land on `remainder`
+    /// modulo the step: the nearest such value, at most half a step away.
+    pub fn move_to(&self, k: usize, c: f64, remainder: f64) -> f64 {
+        let step = self.steps[k];
+        (remainder - c + step / 2.0).rem_euclid(step) - step / 2.0
+    }
+
+    /// The file `plainsight train --code lattice` writes: a magic line, the four
+    /// parameters and the slot count, then the mean, the spreads and the
+    /// directions as little-endian 32-bit floats.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let p = self.params;
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend((p.slots as u32).to_le_bytes());
+        for value in [p.container_db, p.range, p.guard] {
+            bytes.extend(value.to_le_bytes());
+        }
+        for value in self
+            .mean
+            .iter()
+            .chain(&self.spreads)
+            .chain(&self.directions)
+        {
+            bytes.extend(value.to_le_bytes());
+        }
+        bytes
+    }
+
+    /// Reads [`LatticeCode::to_bytes`]; anything else is an error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let bad = || Error::Data("not a plainsight lattice code (or a damaged one)".into());
+        let rest = bytes.strip_prefix(MAGIC).ok_or_else(bad)?;
+        if rest.len() < 28 {
+            return Err(bad());
+        }
+        let slots = u32::from_le_bytes(rest[..4].try_into().map_err(|_| bad())?) as usize;
+        let float = |i: usize| f64::from_le_bytes(rest[4 + 8 * i..12 + 8 * i].try_into().unwrap());
+        let params = LatticeParams {
+            slots,
+            container_db: float(0),
+            range: float(1),
+            guard: float(2),
+        };
+        params.check().map_err(|_| bad())?;
+        let kept = SUB_BLOCKS * slots;
+        let floats: Vec<f32> = rest[28..]
+            .chunks(4)
+            .map(|c| c.try_into().map(f32::from_le_bytes).map_err(|_| bad()))
+            .collect::<Result<_>>()?;
+        if floats.len() != BLOCK_VALUES + kept + kept * BLOCK_VALUES
+            || floats.iter().any(|v| !v.is_finite())
+        {
+            return Err(bad());
+        }
+        let (mean, rest) = floats.split_at(BLOCK_VALUES);
+        let (spreads, directions) = rest.split_at(kept);
+        Self::assemble(params, mean.to_vec(), spreads.to_vec(), directions.to_vec())
+    }
+}
+
+/// JPEG's zigzag order of the 64 frequencies `(u, v)`.
+fn zigzag() -> Vec<(usize, usize)> {
+    let mut order: Vec<(usize, usize)> = (0..8).flat_map(|u| (0..8).map(move |v| (u, v))).collect();
+    order.sort_by_key(|&(u, v)| {
+        let diagonal = u + v;
+        // Odd diagonals run down-left (u rising), even ones up-right (v rising).
+        (diagonal, if diagonal % 2 == 1 { u } else { v })
+    });
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy_code(params: LatticeParams) -> LatticeCode {
+        let kept = SUB_BLOCKS * params.slots;
+        let mut directions = vec![0.0; kept * BLOCK_VALUES];
+        for k in 0..kept {
+            directions[k * BLOCK_VALUES + k] = 1.0;
+        }
+        let spreads = (0..kept).map(|k| 40.0 / (1.0 + k as f32)).collect();
+        LatticeCode::assemble(params, vec![128.0; BLOCK_VALUES], spreads, directions).unwrap()
+    }
+
+    #[test]
+    fn zigzag_starts_like_jpeg() {
+        let order = zigzag();
+        assert_eq!(
+            &order[..6],
+            &[(0, 0), (0, 1), (1, 0), (2, 0), (1, 1), (0, 2)]
+        );
+        assert_eq!(order[63], (7, 7));
+    }
+
+    #[test]
+    fn steps_spend_the_budget_and_favour_the_main_components() {
+        let params = LatticeParams::default();
+        let code = toy_code(params);
+        let mean_square: f64 = code.steps.iter().map(|s| s * s / 12.0).sum::<f64>() / 256.0;
+        let psnr = 10.0 * (255f64.powi(2) / mean_square).log10();
+        assert!((psnr - params.container_db).abs() < 1e-9, "{psnr}");
+        assert!(code.steps[0] > code.steps[code.components() - 1]);
+        // Slots go from JPEG's finest steps to its coarsest, all four blocks alike.
+        let jpeg = quant_tables(RANKING_QUALITY)[0];
+        let step = |s: &Slot| jpeg[s.u * 8 + s.v];
+        assert!(code.slots().windows(2).all(|w| step(&w[0]) <= step(&w[1])));
+        let first: Vec<_> = code.slots()[..4]
+            .iter()
+            .map(|s| (s.sub_block, s.u, s.v))
+            .collect();
+        assert_eq!(first, [(0, 0, 2), (1, 0, 2), (2, 0, 2), (3, 0, 2)]);
+    }
+
+    #[test]
+    fn encode_then_decode_returns_what_the_components_keep() {
+        let code = toy_code(LatticeParams::default());
+        let mut block = vec![128.0f32; BLOCK_VALUES];
+        block[0] = 150.0;
+        block[3] = 120.0;
+        block[700] = 20.0; // outside the kept components: lost
+        let mut remainders = vec![0.0; code.components()];
+        code.encode(&block, &mut remainders);
+        // Any coefficient moved onto its remainder decodes the same, whatever the cover.
+        let coefficients: Vec<f64> = remainders
+            .iter()
+            .enumerate()
+            .map(|(k, &r)| {
+                let cover = 37.0 * k as f64 - 300.0;
+                cover + code.move_to(k, cover, r)
+            })
+            .collect();
+        let mut back = vec![0.0f32; BLOCK_VALUES];
+        code.decode(&coefficients, &mut back);
+        assert!((back[0] - 150.0).abs() < 1e-3, "{}", back[0]);
+        assert!((back[3] - 120.0).abs() < 1e-3, "{}", back[3]);
+        assert_eq!(back[700], 128.0);
+        for (k, &remainder) in remainders.iter().enumerate() {
+            assert!(code.move_to(k, 5.0, remainder).abs() <= code.steps[k] / 2.0);
+        }
+    }
+
+    #[test]
+    fn bytes_round_trip_and_damage_is_refused() {
+        let code = toy_code(LatticeParams {
+            slots: 4,
+            ..LatticeParams::default()
+        });
+        let bytes = code.to_bytes();
+        assert_eq!(LatticeCode::from_bytes(&bytes).unwrap(), code);
+        assert!(LatticeCode::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+        assert!(LatticeCode::from_bytes(b"plainsight lattice code v1\nxx").is_err());
+        assert!(LatticeCode::from_bytes(&bytes[1..]).is_err());
+        let mut wrong_slots = bytes.clone();
+        wrong_slots[MAGIC.len()] = 5;
+        assert!(LatticeCode::from_bytes(&wrong_slots).is_err());
+    }
+}
