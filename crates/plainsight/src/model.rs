@@ -162,32 +162,33 @@ impl LoadedModel {
 /// Loads `--model` if given, else the embedded default for `count` secrets.
 ///
 /// `spec` is an embedded model's name or a folder with `config.json` and `model.mpk`
-/// (what `plainsight train --out` writes).
+/// (what `plainsight train --out` writes) or with `lattice.bin` (`train --code lattice`).
 pub fn load(spec: Option<&str>, count: usize) -> Result<LoadedModel> {
-    if let Some(code) = spec.and_then(plainsight_weights::code_by_name) {
-        return embedded_code(code, count);
-    }
-    let loaded = match plainsight_weights::choose(spec, count) {
-        Ok(model) => embedded(model)?,
-        Err(unknown) => match spec {
+    let code = spec.and_then(plainsight_weights::code_by_name);
+    let loaded = match (code, plainsight_weights::choose(spec, count)) {
+        (Some(code), _) => embedded_code(code)?,
+        (None, Ok(model)) => embedded(model)?,
+        (None, Err(unknown)) => match spec {
             // Not an embedded name: a folder from `plainsight train`, or a mistake.
-            Some(name) => from_folder(Path::new(name))
-                .with_context(|| format!("{unknown} or a folder with config.json and model.mpk"))?,
+            Some(name) => from_folder(Path::new(name)).with_context(|| {
+                format!("{unknown} or a folder with config.json and model.mpk (or lattice.bin)")
+            })?,
             None => bail!(unknown),
         },
     };
-    if let Hiding::Networks(stego) = &loaded.hiding {
-        stego.config().check_carries(&loaded.name, count)?;
+    match &loaded.hiding {
+        Hiding::Networks(stego) => stego.config().check_carries(&loaded.name, count)?,
+        Hiding::Lattice(_) if count > 1 => {
+            bail!("model {} carries 1 secret, not {count}", loaded.name)
+        }
+        Hiding::Lattice(_) => {}
     }
     Ok(loaded)
 }
 
-fn embedded_code(code: &plainsight_weights::EmbeddedCode, count: usize) -> Result<LoadedModel> {
+fn embedded_code(code: &plainsight_weights::EmbeddedCode) -> Result<LoadedModel> {
     let lattice = LatticeCode::from_bytes(code.bytes)
         .with_context(|| format!("embedded model {} is damaged", code.name))?;
-    if count > 1 {
-        bail!("model {} carries 1 secret, not {count}", code.name);
-    }
     // Made for JPEG: a JPEG container is what it reads.
     Ok(LoadedModel::new(
         Hiding::Lattice(LatticeHider::new(lattice)),
@@ -209,6 +210,18 @@ fn embedded(model: &plainsight_weights::EmbeddedModel) -> Result<LoadedModel> {
 fn from_folder(dir: &Path) -> Result<LoadedModel> {
     if !dir.is_dir() {
         bail!("{} is not a folder", dir.display());
+    }
+    let lattice = dir.join("lattice.bin");
+    if lattice.is_file() {
+        let bytes =
+            fs::read(&lattice).with_context(|| format!("cannot read {}", lattice.display()))?;
+        let code = LatticeCode::from_bytes(&bytes)
+            .with_context(|| format!("cannot use {}", lattice.display()))?;
+        return Ok(LoadedModel::new(
+            Hiding::Lattice(LatticeHider::new(code)),
+            dir.display().to_string(),
+            false,
+        ));
     }
     let config = fs::read_to_string(dir.join("config.json"))
         .with_context(|| format!("cannot read {}", dir.join("config.json").display()))?;

@@ -50,7 +50,7 @@ impl Default for LatticeParams {
     fn default() -> Self {
         LatticeParams {
             slots: 16,
-            container_db: 35.0,
+            container_db: 35.2,
             range: 2.5,
             guard: 0.12,
         }
@@ -182,6 +182,11 @@ impl LatticeCode {
     /// Components (and slots) per secret block.
     pub fn components(&self) -> usize {
         self.spreads.len()
+    }
+
+    /// Lattice step of component `k`.
+    pub fn step(&self, k: usize) -> f64 {
+        self.steps[k]
     }
 
     pub fn slots(&self) -> &[Slot] {

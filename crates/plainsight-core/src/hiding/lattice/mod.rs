@@ -10,11 +10,20 @@
 //! Scaling the picture (resizing) shifts every coefficient by a fraction of the
 //! cover's own value and wraps the remainders: this code does not survive it.
 //!
+//! A key ([`Hider::hide_with_key`]) shifts every remainder by its own fraction of
+//! the step, drawn from ChaCha20 seeded with the key (a dithered lattice): with the
+//! right key the shift comes off exactly, so the key costs nothing; without it each
+//! remainder is uniform whatever the secret was, and the reveal is noise.
+//!
 //! One secret, any picture of at least 16×16 pixels: the region covered by whole
 //! 16×16 blocks carries the secret; the strip past it is left as the cover had it,
 //! and the revealed secret is extended over it from its edge.
 
 pub mod code;
+
+use rand::RngCore;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
 
 use crate::error::{Error, Result};
 use crate::hider::{check_hide_count, check_reveal_count};
@@ -29,6 +38,9 @@ const PASSES: usize = 3;
 
 /// JFIF luma weights.
 const LUMA: [f64; 3] = [0.299, 0.587, 0.114];
+
+/// The ChaCha20 stream of the dithers (apart from the keyed networks' streams).
+const DITHER_STREAM: u64 = 0x6c61_7474_6963_6531;
 
 /// The lattice code as a [`Hider`] for one secret.
 #[derive(Debug, Clone)]
@@ -117,20 +129,77 @@ impl Hider for LatticeHider {
     }
 
     fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
+        self.hide_dithered(cover, secrets, None)
+    }
+
+    fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
+        self.reveal_dithered(container, count, None)
+    }
+
+    fn mixes_key(&self) -> bool {
+        true
+    }
+
+    fn hide_with_key(
+        &self,
+        cover: &RgbImage,
+        secrets: &[RgbImage],
+        key: &[u8; 32],
+    ) -> Result<RgbImage> {
+        self.hide_dithered(cover, secrets, Some(key))
+    }
+
+    fn reveal_with_key(
+        &self,
+        container: &RgbImage,
+        count: usize,
+        key: &[u8; 32],
+    ) -> Result<Vec<RgbImage>> {
+        self.reveal_dithered(container, count, Some(key))
+    }
+}
+
+impl LatticeHider {
+    /// Each block's shift of each remainder, in levels: zero without a key, else a
+    /// uniform fraction of the step from the key's ChaCha20 stream, block by block.
+    fn dithers(&self, key: Option<&[u8; 32]>, blocks: usize) -> Vec<f64> {
+        let k = self.code.components();
+        let Some(key) = key else {
+            return vec![0.0; blocks * k];
+        };
+        let mut rng = ChaCha20Rng::from_seed(*key);
+        rng.set_stream(DITHER_STREAM);
+        (0..blocks * k)
+            .map(|i| (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * self.code.step(i % k))
+            .collect()
+    }
+
+    fn hide_dithered(
+        &self,
+        cover: &RgbImage,
+        secrets: &[RgbImage],
+        key: Option<&[u8; 32]>,
+    ) -> Result<RgbImage> {
         check_hide_count(1, secrets.len())?;
         check_same_size(cover, &secrets[0])?;
         check_size(cover)?;
         let width = cover.width();
         let k = self.code.components();
-        let mut remainders = Vec::new();
+        let mut remainders = self.dithers(key, blocks(cover).count());
+        let mut encoded = vec![0.0; k];
         let mut block = vec![0f32; BLOCK_VALUES];
-        for (x0, y0) in blocks(cover) {
+        for (i, (x0, y0)) in blocks(cover).enumerate() {
             read_block(&secrets[0], x0, y0, &mut block);
-            let start = remainders.len();
-            remainders.resize(start + k, 0.0);
-            self.code.encode(&block, &mut remainders[start..]);
+            self.code.encode(&block, &mut encoded);
+            for (r, e) in remainders[i * k..(i + 1) * k].iter_mut().zip(&encoded) {
+                *r += e;
+            }
         }
-        let mut pixels: Vec<f64> = cover.as_bytes().iter().map(|&b| b as f64).collect();
+        let mut pixels: Vec<f64> = cover
+            .as_bytes()
+            .iter()
+            .map(|&b| headroom(b as f64))
+            .collect();
         let (mut luma, mut coefficients) = (vec![0.0; BLOCK * BLOCK], vec![0.0; k]);
         let mut change = vec![0.0; BLOCK * BLOCK];
         for _ in 0..PASSES {
@@ -146,11 +215,9 @@ impl Hider for LatticeHider {
                         }
                     }
                 }
-                for (p, c) in change.iter().enumerate() {
+                for (p, &c) in change.iter().enumerate() {
                     let at = 3 * ((y0 + p / BLOCK) * width + x0 + p % BLOCK);
-                    for value in &mut pixels[at..at + 3] {
-                        *value = (*value + c).clamp(0.0, 255.0);
-                    }
+                    move_luma(&mut pixels[at..at + 3], c);
                 }
             }
         }
@@ -158,23 +225,68 @@ impl Hider for LatticeHider {
         RgbImage::new(width, cover.height(), bytes)
     }
 
-    fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
+    fn reveal_dithered(
+        &self,
+        container: &RgbImage,
+        count: usize,
+        key: Option<&[u8; 32]>,
+    ) -> Result<Vec<RgbImage>> {
         check_reveal_count(1, count)?;
         check_size(container)?;
         let (width, height) = (container.width(), container.height());
         let (across, down) = (width / BLOCK, height / BLOCK);
+        let k = self.code.components();
+        let dithers = self.dithers(key, across * down);
         let pixels: Vec<f64> = container.as_bytes().iter().map(|&b| b as f64).collect();
         let mut revealed = RgbImage::filled(across * BLOCK, down * BLOCK, [0; 3])?;
-        let (mut luma, mut coefficients) =
-            (vec![0.0; BLOCK * BLOCK], vec![0.0; self.code.components()]);
+        let (mut luma, mut coefficients) = (vec![0.0; BLOCK * BLOCK], vec![0.0; k]);
         let mut block = vec![0f32; BLOCK_VALUES];
-        for (x0, y0) in blocks(container) {
+        for (i, (x0, y0)) in blocks(container).enumerate() {
             region_luma(&pixels, width, x0, y0, &mut luma);
             self.coefficients(&luma, &mut coefficients);
+            for (c, d) in coefficients.iter_mut().zip(&dithers[i * k..(i + 1) * k]) {
+                *c -= d;
+            }
             self.code.decode(&coefficients, &mut block);
             write_block(&mut revealed, x0, y0, &block);
         }
         Ok(vec![revealed.pad_edge(width, height)])
+    }
+}
+
+/// A tone curve that leaves room at both ends: a sample of 0 or 255 cannot move
+/// one way, so a black or white region could not reach its lattice points (the
+/// reveal would show a wrong-coloured block there). Samples within `reach` of an
+/// end move inwards, by `lift` at the very end and smoothly less further in.
+/// (Measured on 50 bsds500/val pairs: lift 10 and reach 32 cost 0.5 dB of container
+/// PSNR and gave 1.1 dB of reveal after JPEG 90, 0.8 after JPEG 75; docs/model.md.)
+fn headroom(v: f64) -> f64 {
+    const LIFT: f64 = 10.0;
+    const REACH: f64 = 32.0;
+    let near = |d: f64| LIFT * (1.0 - d / REACH).max(0.0).powi(2);
+    v + near(v) - near(255.0 - v)
+}
+
+/// Moves a pixel's luma by `change`, the same in R, G and B (chroma kept) while
+/// none is clipped; what a channel clipped at 0 or 255 cannot take goes to the
+/// others, so dark and bright pixels still reach their lattice points where they can.
+fn move_luma(rgb: &mut [f64], change: f64) {
+    let mut missing = change;
+    for _ in 0..3 {
+        let up = missing > 0.0;
+        let room = |v: f64| if up { v < 255.0 } else { v > 0.0 };
+        let free: f64 = (0..3).filter(|&c| room(rgb[c])).map(|c| LUMA[c]).sum();
+        if missing.abs() < 1e-9 || free == 0.0 {
+            return;
+        }
+        let each = missing / free;
+        for c in 0..3 {
+            if room(rgb[c]) {
+                let moved = (rgb[c] + each).clamp(0.0, 255.0);
+                missing -= LUMA[c] * (moved - rgb[c]);
+                rgb[c] = moved;
+            }
+        }
     }
 }
 
