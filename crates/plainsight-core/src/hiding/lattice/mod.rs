@@ -10,10 +10,11 @@
 //! Scaling the picture (resizing) shifts every coefficient by a fraction of the
 //! cover's own value and wraps the remainders: this code does not survive it.
 //!
-//! A key ([`Hider::hide_with_key`]) shifts every remainder by its own fraction of
-//! the step, drawn from ChaCha20 seeded with the key (a dithered lattice): with the
-//! right key the shift comes off exactly, so the key costs nothing; without it each
-//! remainder is uniform whatever the secret was, and the reveal is noise.
+//! Every remainder is shifted by its own fraction of the step, drawn from ChaCha20
+//! (a dithered lattice) seeded with the key ([`Hider::hide_with_key`]) or, without
+//! one, with a public seed. With the right key the shift comes off exactly, so the
+//! key costs nothing; without it each remainder is uniform whatever the secret
+//! was, and the reveal is noise.
 //!
 //! One secret, any picture of at least 16×16 pixels: the region covered by whole
 //! 16×16 blocks carries the secret; the strip past it is left as the cover had it,
@@ -41,6 +42,8 @@ const LUMA: [f64; 3] = [0.299, 0.587, 0.114];
 
 /// The ChaCha20 stream of the dithers (apart from the keyed networks' streams).
 const DITHER_STREAM: u64 = 0x6c61_7474_6963_6531;
+/// The seed of the dithers without a key (public, so it hides nothing).
+const PUBLIC_DITHER: [u8; 32] = *b"plainsight jpeg-1 public dither!";
 
 /// The lattice code as a [`Hider`] for one secret.
 #[derive(Debug, Clone)]
@@ -160,14 +163,14 @@ impl Hider for LatticeHider {
 }
 
 impl LatticeHider {
-    /// Each block's shift of each remainder, in levels: zero without a key, else a
-    /// uniform fraction of the step from the key's ChaCha20 stream, block by block.
+    /// Each block's shift of each remainder, in levels: a uniform fraction of the
+    /// step from the key's ChaCha20 stream, block by block. Without a key the
+    /// stream of a public seed: neighbouring blocks' remainders, alike where the
+    /// secret is smooth, then no longer move the cover alike (measured on 50
+    /// bsds500/test pairs: container 34.52 dB dithered, 33.84 without).
     fn dithers(&self, key: Option<&[u8; 32]>, blocks: usize) -> Vec<f64> {
         let k = self.code.components();
-        let Some(key) = key else {
-            return vec![0.0; blocks * k];
-        };
-        let mut rng = ChaCha20Rng::from_seed(*key);
+        let mut rng = ChaCha20Rng::from_seed(*key.unwrap_or(&PUBLIC_DITHER));
         rng.set_stream(DITHER_STREAM);
         (0..blocks * k)
             .map(|i| (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * self.code.step(i % k))
