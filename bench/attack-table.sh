@@ -5,7 +5,7 @@
 # (after cargo build --release; ROUNDING picks eval's --rounding, default nearest)
 set -euo pipefail
 bin=${PLAINSIGHT:-target/release/plainsight}
-data=../shared/data/bsds500/test
+data=${DATA:-../shared/data/bsds500/test}
 printf '| model | attack | pairs | container PSNR mean | revealed PSNR mean / worst | revealed SSIM mean / worst |\n'
 printf '|---|---|---|---|---|---|\n'
 models=("$@"); [ ${#models[@]} -eq 0 ] && models=(default-1 default-3 robust)

@@ -8,40 +8,62 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use plainsight_core::hiding::keys::Key;
-use plainsight_core::{CpuBackend, Pipeline, RgbImage, Stego};
+use plainsight_core::hiding::lattice::{LatticeCode, LatticeHider};
+use plainsight_core::{CpuBackend, Hider, Pipeline, RgbImage, Stego};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-/// Embedded models, each loaded once per process and shared.
-fn model(embedded: &'static plainsight_weights::EmbeddedModel) -> PyResult<Arc<Stego<CpuBackend>>> {
-    let name = embedded.name;
-    static LOADED: OnceLock<Mutex<HashMap<String, Arc<Stego<CpuBackend>>>>> = OnceLock::new();
+/// A hider the module shares between calls and threads.
+type Shared = Arc<dyn Hider + Send + Sync>;
+
+/// Embedded models (networks or the lattice code), each loaded once per process
+/// and shared.
+fn model(name: &'static str, load: impl FnOnce() -> plainsight_core::Result<Shared>) -> PyResult<Shared> {
+    static LOADED: OnceLock<Mutex<HashMap<String, Shared>>> = OnceLock::new();
     let mut loaded = LOADED
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(stego) = loaded.get(name) {
-        return Ok(stego.clone());
+    if let Some(hider) = loaded.get(name) {
+        return Ok(hider.clone());
     }
-    let stego = Stego::from_bytes(embedded.config_json, embedded.weights, Default::default())
-        .map_err(|e| PyValueError::new_err(format!("embedded model {name} is damaged: {e}")))?;
-    let stego = Arc::new(stego);
-    loaded.insert(name.to_string(), stego.clone());
-    Ok(stego)
+    let hider =
+        load().map_err(|e| PyValueError::new_err(format!("embedded model {name} is damaged: {e}")))?;
+    loaded.insert(name.to_string(), hider.clone());
+    Ok(hider)
 }
 
 /// The model asked for, or the embedded default for `count` secrets, checked to
 /// carry them (the CLI's rule and messages).
-fn choose(name: Option<&str>, count: usize) -> PyResult<Arc<Stego<CpuBackend>>> {
+fn choose(name: Option<&str>, count: usize) -> PyResult<Shared> {
     plainsight_core::check_secret_count("secrets", count).map_err(value_error)?;
-    let embedded = plainsight_weights::choose(name, count).map_err(PyValueError::new_err)?;
-    let stego = model(embedded)?;
-    stego
-        .config()
-        .check_carries(embedded.name, count)
-        .map_err(value_error)?;
-    Ok(stego)
+    let (name, hider) = match name.and_then(plainsight_weights::code_by_name) {
+        Some(code) => (
+            code.name,
+            model(code.name, || {
+                let lattice = LatticeCode::from_bytes(code.bytes)?;
+                Ok(Arc::new(LatticeHider::new(lattice)) as Shared)
+            })?,
+        ),
+        None => {
+            let embedded =
+                plainsight_weights::choose(name, count).map_err(PyValueError::new_err)?;
+            let hider = model(embedded.name, || {
+                let stego: Stego<CpuBackend> =
+                    Stego::from_bytes(embedded.config_json, embedded.weights, Default::default())?;
+                Ok(Arc::new(stego) as Shared)
+            })?;
+            (embedded.name, hider)
+        }
+    };
+    if count > hider.secrets() {
+        return Err(PyValueError::new_err(format!(
+            "model '{name}' carries {} secret(s), but {count} were asked for",
+            hider.secrets()
+        )));
+    }
+    Ok(hider)
 }
 
 fn value_error(error: impl std::fmt::Display) -> PyErr {

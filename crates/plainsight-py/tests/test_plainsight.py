@@ -47,6 +47,17 @@ def test_three_secrets_and_a_key():
         assert psnr(secret, bad) < psnr(secret, good) - 3
 
 
+def test_the_jpeg_model_reveals_its_secret_and_nothing_without_the_key():
+    assert "jpeg-1" in plainsight.models()
+    cover, secret = photo(96, 128, 9), photo(96, 128, 10)
+    container = plainsight.hide(cover, [secret], model="jpeg-1", key="a long passphrase")
+    assert psnr(cover, container) > 30
+    [right] = plainsight.reveal(container, model="jpeg-1", key="a long passphrase")
+    [wrong] = plainsight.reveal(container, model="jpeg-1", key="another passphrase")
+    assert psnr(secret, right) > 24
+    assert psnr(secret, wrong) < psnr(secret, right) - 10
+
+
 def test_grey_alpha_and_other_sizes_are_converted():
     cover = photo(64, 80, 7)
     grey_secret = photo(30, 50, 8)[:, :, 0]
@@ -64,6 +75,7 @@ def test_grey_alpha_and_other_sizes_are_converted():
         (lambda: plainsight.hide(photo(32, 32, 1), photo(32, 32, 2)), "list of images"),
         (lambda: plainsight.hide(photo(32, 32, 1), [photo(32, 32, 2)], model="nope"), "unknown model"),
         (lambda: plainsight.hide(photo(32, 32, 1), [photo(32, 32, 2)] * 2, model="robust"), "carries 1"),
+        (lambda: plainsight.hide(photo(32, 32, 1), [photo(32, 32, 2)] * 2, model="jpeg-1"), "carries 1"),
         (lambda: plainsight.hide(photo(32, 32, 1), [photo(32, 32, 2)], key=""), "the key is empty"),
         (lambda: plainsight.reveal(np.zeros((0, 4, 3), np.uint8)), "empty"),
         (lambda: plainsight.reveal(np.zeros((8, 8, 2), np.uint8)), "shape"),

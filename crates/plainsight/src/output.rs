@@ -80,7 +80,7 @@ pub fn check_target(path: &Path, inputs: &[&PathBuf], force: bool, allow_jpeg: b
         ),
         Some("jpg" | "jpeg" | "webp" | "gif") => bail!(
             "{} would be saved lossily ({}), which destroys the hidden image; use a .png file name \
-             (--allow-lossy writes JPEG with --model robust or a model trained with `train --attacks`)",
+             (--allow-lossy writes JPEG with --model jpeg-1, --model robust or a model trained with `train --attacks`)",
             path.display(),
             ext.unwrap_or_default()
         ),

@@ -29,11 +29,13 @@ pub struct HideArgs {
     #[arg(long = "secret", required = true)]
     secrets: Vec<PathBuf>,
     /// The container to write (.png; lossy formats destroy the hidden data, except
-    /// .jpg with --allow-lossy and --model robust or a model trained with `train --attacks`)
+    /// .jpg with --allow-lossy and --model jpeg-1, --model robust or a model trained with
+    /// `train --attacks`)
     #[arg(long)]
     out: PathBuf,
-    /// Allow a .jpg container (only with --model robust or a model folder trained to
-    /// survive JPEG, `plainsight train --attacks ...`; default-1 and default-3 are refused)
+    /// Allow a .jpg container (only with --model jpeg-1, --model robust or a model folder
+    /// trained to survive JPEG, `plainsight train --attacks ...`; default-1 and default-3
+    /// are refused)
     #[arg(long)]
     allow_lossy: bool,
     /// JPEG quality for a .jpg container, 1 to 100 [default: 90]
@@ -89,7 +91,7 @@ pub fn run(args: HideArgs) -> Result<()> {
         .with_rounding(args.rounding.to_core())?;
     if args.allow_lossy && model.fragile {
         bail!(
-            "--allow-lossy: the embedded model {} does not survive lossy formats; use --model robust or a model trained with `plainsight train --attacks`",
+            "--allow-lossy: the embedded model {} does not survive lossy formats; use --model jpeg-1, --model robust or a model trained with `plainsight train --attacks`",
             model.name
         );
     }

@@ -60,7 +60,7 @@ pub fn run(args: RevealArgs) -> Result<()> {
     let model = args.options.load(count)?;
     if let Some(why) = model.cannot_read(&bytes) {
         return Err(report::NotRevealable(format!(
-            "{} {why}; containers that must survive JPEG are made with --model robust (and revealed with it)",
+            "{} {why}; containers that must survive JPEG are made with --model jpeg-1 or robust (and revealed with it)",
             args.stego.display()
         ))
         .into());
