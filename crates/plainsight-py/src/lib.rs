@@ -19,7 +19,10 @@ type Shared = Arc<dyn Hider + Send + Sync>;
 
 /// Embedded models (networks or the lattice code), each loaded once per process
 /// and shared.
-fn model(name: &'static str, load: impl FnOnce() -> plainsight_core::Result<Shared>) -> PyResult<Shared> {
+fn model(
+    name: &'static str,
+    load: impl FnOnce() -> plainsight_core::Result<Shared>,
+) -> PyResult<Shared> {
     static LOADED: OnceLock<Mutex<HashMap<String, Shared>>> = OnceLock::new();
     let mut loaded = LOADED
         .get_or_init(Default::default)
@@ -28,8 +31,8 @@ fn model(name: &'static str, load: impl FnOnce() -> plainsight_core::Result<Shar
     if let Some(hider) = loaded.get(name) {
         return Ok(hider.clone());
     }
-    let hider =
-        load().map_err(|e| PyValueError::new_err(format!("embedded model {name} is damaged: {e}")))?;
+    let hider = load()
+        .map_err(|e| PyValueError::new_err(format!("embedded model {name} is damaged: {e}")))?;
     loaded.insert(name.to_string(), hider.clone());
     Ok(hider)
 }
