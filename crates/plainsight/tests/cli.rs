@@ -1061,3 +1061,154 @@ fn folders_of_photos_go_on_past_a_bad_one_and_sum_up() {
     fs::remove_file(d.join("secrets/c.png")).unwrap();
     assert_user_error(&hide(&["--force"]), "same number");
 }
+
+#[test]
+fn the_lattice_code_survives_a_jpeg_and_says_what_it_cannot_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    save(&photo_like(128, 96, 21), &d.join("cover.png"));
+    save(&photo_like(128, 96, 22), &d.join("secret.png"));
+    let jpeg = ["--model", "jpeg-1", "--allow-lossy", "--jpeg-quality", "85"];
+    let out = hide(d, "cover.png", &["secret.png"], "stego.jpg", &jpeg);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = plainsight(
+        &[
+            "reveal",
+            "--model",
+            "jpeg-1",
+            "--stego",
+            "stego.jpg",
+            "--out",
+            "r.png",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let secret = load(&d.join("secret.png"));
+    let through_jpeg = psnr(&secret, &load(&d.join("r.png")));
+    assert!(
+        through_jpeg > 22.0,
+        "revealed from the JPEG: {through_jpeg}"
+    );
+    // Another model reads only noise from it.
+    let out = plainsight(
+        &[
+            "reveal",
+            "--model",
+            "robust",
+            "--stego",
+            "stego.jpg",
+            "--out",
+            "n.png",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(psnr(&secret, &load(&d.join("n.png"))) < through_jpeg - 8.0);
+
+    let model = ["--model", "jpeg-1"];
+    assert_user_error(
+        &hide(
+            d,
+            "cover.png",
+            &["secret.png", "secret.png"],
+            "two.png",
+            &model,
+        ),
+        "carries 1 secret",
+    );
+    assert_user_error(
+        &hide(
+            d,
+            "cover.png",
+            &["secret.png"],
+            "x.png",
+            &["--model", "jpeg-1", "--refine", "5"],
+        ),
+        "refinement needs a network model",
+    );
+    assert_user_error(
+        &hide(
+            d,
+            "cover.png",
+            &["secret.png"],
+            "x.png",
+            &["--model", "jpeg-1", "--rounding", "pairs"],
+        ),
+        "--rounding applies to network models",
+    );
+    assert_user_error(
+        &plainsight(
+            &[
+                "inspect",
+                "--model",
+                "jpeg-1",
+                "--stego",
+                "stego.jpg",
+                "--out",
+                "i.png",
+            ],
+            d,
+        ),
+        "inspect needs a network model",
+    );
+    save(&photo_like(15, 40, 23), &d.join("tiny.png"));
+    assert_user_error(
+        &hide(d, "tiny.png", &["tiny.png"], "t.png", &model),
+        "at least 16x16",
+    );
+    // Too few photos to measure a code: refused, nothing written.
+    let out = plainsight(
+        &[
+            "train", "-q", "--code", "lattice", "--data", ".", "--out", "code",
+        ],
+        d,
+    );
+    assert_user_error(&out, "too few 16x16 blocks");
+    assert!(!d.join("code/lattice.bin").exists());
+    // Enough of them: what it writes works as --model DIR.
+    fs::create_dir(d.join("photos")).unwrap();
+    for i in 0..32 {
+        save(
+            &photo_like(256, 256, 100 + i),
+            &d.join(format!("photos/{i}.png")),
+        );
+    }
+    let out = plainsight(
+        &[
+            "train", "-q", "--code", "lattice", "--data", "photos", "--out", "code",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = hide(
+        d,
+        "cover.png",
+        &["secret.png"],
+        "own.png",
+        &["--model", "code"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = plainsight(
+        &[
+            "reveal",
+            "--model",
+            "code",
+            "--stego",
+            "own.png",
+            "--out",
+            "own-r.png",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(psnr(&secret, &load(&d.join("own-r.png"))) > 22.0);
+    // A second run does not overwrite it.
+    let out = plainsight(
+        &[
+            "train", "-q", "--code", "lattice", "--data", "photos", "--out", "code",
+        ],
+        d,
+    );
+    assert_user_error(&out, "already exists");
+}
