@@ -262,16 +262,17 @@ pub fn data_url(image: &image::RgbImage) -> String {
     )
 }
 
-/// Decodes a `data:image/png;base64,…` URL.
+/// Decodes a `data:image/png;base64,…` (or `image/jpeg`) URL.
 pub fn from_data_url(url: &str) -> image::RgbImage {
     use base64::Engine;
     let payload = url
         .strip_prefix("data:image/png;base64,")
-        .unwrap_or_else(|| panic!("not a PNG data URL: {}", &url[..url.len().min(40)]));
+        .or_else(|| url.strip_prefix("data:image/jpeg;base64,"))
+        .unwrap_or_else(|| panic!("not a PNG or JPEG data URL: {}", &url[..url.len().min(40)]));
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(payload)
         .expect("base64");
     image::load_from_memory(&bytes)
-        .expect("PNG decodes")
+        .expect("the image decodes")
         .into_rgb8()
 }

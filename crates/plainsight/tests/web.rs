@@ -287,7 +287,14 @@ fn the_page_is_self_contained() {
     // The lossless defaults, robust for the JPEG channel, the keyed layout's models.
     assert_eq!(
         info["models"],
-        json!(["default-1", "default-3", "robust", "keyed-1", "keyed-3"])
+        json!([
+            "default-1",
+            "default-3",
+            "robust",
+            "keyed-1",
+            "keyed-3",
+            "jpeg-1"
+        ])
     );
 }
 
@@ -499,6 +506,44 @@ fn the_jpeg_channel_hides_with_the_robust_model_and_reveals_from_the_jpeg() {
         &json!({ "cover": data_url(&cover), "secrets": [data_url(&secret), data_url(&secret)], "channel": "jpeg" }),
     );
     assert_eq!(status, 400);
+}
+
+#[test]
+fn the_reencode_channel_survives_a_phone_jpeg_of_its_container() {
+    let server = serve(&[]);
+    let (cover, secret) = (photo_like(128, 96, 3), photo_like(128, 96, 4));
+    let hide = json!({ "cover": data_url(&cover), "secrets": [data_url(&secret)], "key": "k", "channel": "reencode" });
+    let (status, reply) = http_json(&server.address, "POST", "/api/hide", &hide);
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["model"], "jpeg-1");
+    let container = reply["container"].as_str().unwrap();
+    assert!(
+        container.starts_with("data:image/jpeg;base64,"),
+        "a JPEG container"
+    );
+    // Someone re-saves it as a 4:2:0 JPEG again, as a chat app would.
+    let resaved =
+        plainsight_core::channel::attack::jpeg_420(&from_data_url(container).into(), 85).unwrap();
+    let resaved = data_url(&image::RgbImage::from(&resaved));
+    let reveal = |key: &str| {
+        let request = json!({ "container": resaved, "key": key, "channel": "reencode" });
+        let (status, revealed) = http_json(&server.address, "POST", "/api/reveal", &request);
+        assert_eq!(status, 200, "{revealed}");
+        psnr(
+            &from_data_url(revealed["revealed"][0].as_str().unwrap()),
+            &secret,
+        )
+    };
+    let (right, wrong) = (reveal("k"), reveal("not k"));
+    assert!(right > 21.0, "{right}");
+    assert!(wrong < right - 10.0, "{wrong}");
+    let two = json!({ "cover": data_url(&cover), "secrets": [data_url(&secret), data_url(&secret)], "channel": "reencode" });
+    let (status, refused) = http_json(&server.address, "POST", "/api/hide", &two);
+    assert_eq!(status, 400);
+    assert!(
+        refused["error"].as_str().unwrap().contains("jpeg-1"),
+        "{refused}"
+    );
 }
 
 #[test]

@@ -278,6 +278,12 @@ pub fn decode_jpeg(bytes: &[u8]) -> Result<RgbImage> {
 /// crate, libjpeg's quality scaling; decoded by the `image` crate, which upsamples
 /// the chroma back).
 pub fn jpeg_420(image: &RgbImage, quality: u8) -> Result<RgbImage> {
+    decode_jpeg(&encode_jpeg_420(image, quality)?)
+}
+
+/// The JPEG file [`jpeg_420`] goes through, as bytes (what the web page's reencode
+/// channel delivers).
+pub fn encode_jpeg_420(image: &RgbImage, quality: u8) -> Result<Vec<u8>> {
     let (w, h) = (image.width(), image.height());
     let too_big = || Error::Invalid(format!("JPEG: {w}x{h} is larger than 65535 pixels a side"));
     let mut bytes = Vec::new();
@@ -291,7 +297,7 @@ pub fn jpeg_420(image: &RgbImage, quality: u8) -> Result<RgbImage> {
             jpeg_encoder::ColorType::Rgb,
         )
         .map_err(|e| Error::Invalid(format!("JPEG encode: {e}")))?;
-    decode_jpeg(&bytes)
+    Ok(bytes)
 }
 
 /// Gaussian noise of `sigma` levels, rounded and clamped to bytes.

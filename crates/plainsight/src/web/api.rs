@@ -36,6 +36,9 @@ pub struct Models {
     /// The models for `"channel": "keyed"` (the embedded keyed layout, sorted by the
     /// number of secrets they carry), when serving the embedded defaults.
     keyed: Vec<LoadedModel>,
+    /// The model for `"channel": "reencode"` (the embedded lattice code `jpeg-1`),
+    /// when serving the embedded defaults.
+    reencode: Option<LoadedModel>,
 }
 
 /// What the container will go through, as a request says (`"channel"`).
@@ -51,6 +54,10 @@ pub enum Channel {
     /// Kept as a PNG, with the keyed layout (keyed-1, keyed-3): a key mixes and
     /// scatters the code, so without it the reveal is even noise.
     Keyed,
+    /// Re-encoded as JPEG at the same size, as phones and chat apps do (4:2:0
+    /// chroma): the lattice code jpeg-1, one secret, the container delivered as such
+    /// a JPEG.
+    Reencode,
 }
 
 /// The embedded keyed-layout models the keyed channel serves.
@@ -63,6 +70,10 @@ impl Models {
         let robust = match spec {
             Some(_) => None,
             None => Some(model::load(Some("robust"), 1)?),
+        };
+        let reencode = match spec {
+            Some(_) => None,
+            None => Some(model::load(Some("jpeg-1"), 1)?),
         };
         let keyed = match spec {
             Some(_) => Vec::new(),
@@ -88,11 +99,16 @@ impl Models {
             loaded,
             robust,
             keyed,
+            reencode,
         })
     }
 
     pub fn all(&self) -> impl Iterator<Item = &LoadedModel> {
-        self.loaded.iter().chain(&self.robust).chain(&self.keyed)
+        self.loaded
+            .iter()
+            .chain(&self.robust)
+            .chain(&self.keyed)
+            .chain(&self.reencode)
     }
 
     /// The model for `count` secrets through `channel`.
@@ -107,19 +123,8 @@ impl Models {
                 }
                 smallest_for(&self.keyed, count)
             }
-            Channel::Jpeg => {
-                let Some(robust) = &self.robust else {
-                    return Err(ApiError::bad(
-                        "channel jpeg: this server runs one model (serve --model); it decides what survives",
-                    ));
-                };
-                if count != 1 {
-                    return Err(ApiError::bad(format!(
-                        "channel jpeg carries one picture (the robust model), not {count}"
-                    )));
-                }
-                Ok(robust)
-            }
+            Channel::Jpeg => one_picture("jpeg", self.robust.as_ref(), count),
+            Channel::Reencode => one_picture("reencode", self.reencode.as_ref(), count),
         }
     }
 
@@ -131,6 +136,26 @@ impl Models {
     fn for_count(&self, count: usize) -> Result<&LoadedModel, ApiError> {
         smallest_for(&self.loaded, count)
     }
+}
+
+/// The one-secret model of a lossy channel, if this server holds it.
+fn one_picture<'a>(
+    channel: &str,
+    model: Option<&'a LoadedModel>,
+    count: usize,
+) -> Result<&'a LoadedModel, ApiError> {
+    let Some(model) = model else {
+        return Err(ApiError::bad(format!(
+            "channel {channel}: this server runs one model (serve --model); it decides what survives"
+        )));
+    };
+    if count != 1 {
+        return Err(ApiError::bad(format!(
+            "channel {channel} carries one picture (the {} model), not {count}",
+            model.name
+        )));
+    }
+    Ok(model)
 }
 
 /// The first of `models` (sorted by the secrets they carry) that carries `count`.
@@ -377,9 +402,12 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
                 let url = data_url(&container)?;
                 (container, url)
             }
-            Channel::Jpeg => {
-                let bytes =
-                    attack::encode_jpeg(&container, JPEG_QUALITY).map_err(ApiError::internal)?;
+            Channel::Jpeg | Channel::Reencode => {
+                let bytes = match channel {
+                    Channel::Jpeg => attack::encode_jpeg(&container, JPEG_QUALITY),
+                    _ => attack::encode_jpeg_420(&container, JPEG_QUALITY),
+                }
+                .map_err(ApiError::internal)?;
                 let written = attack::decode_jpeg(&bytes).map_err(ApiError::internal)?;
                 (
                     written,
