@@ -194,7 +194,7 @@ impl LatticeCode {
     }
 
     /// Where in its lattice cell each component of a secret block (levels, index
-    /// as in [`LatticeCode::mean`]) goes: remainders modulo each slot's step.
+    /// `channel·256 + row·16 + column`) goes: remainders modulo each slot's step.
     pub fn encode(&self, block: &[f32], remainders: &mut [f64]) {
         let (guard, range) = (self.params.guard, self.params.range);
         for (k, remainder) in remainders.iter_mut().enumerate() {
