@@ -72,18 +72,13 @@ impl LoadedModel {
         }
     }
 
-    /// How the networks round containers to bytes; the lattice code rounds its own
-    /// way and takes only the default.
-    pub fn with_rounding(mut self, rounding: Rounding) -> Result<Self> {
+    /// How the model rounds containers to bytes.
+    pub fn with_rounding(mut self, rounding: Rounding) -> Self {
         self.hiding = match self.hiding {
             Hiding::Networks(stego) => Hiding::Networks(Box::new(stego.with_rounding(rounding))),
-            Hiding::Lattice(_) if rounding != Rounding::Nearest => bail!(
-                "--rounding applies to network models; {} rounds to the nearest byte",
-                self.name
-            ),
-            lattice => lattice,
+            Hiding::Lattice(lattice) => Hiding::Lattice(lattice.with_rounding(rounding)),
         };
-        Ok(self)
+        self
     }
 
     /// The model on the autodiff backend, for gradients through the networks.

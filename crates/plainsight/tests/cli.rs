@@ -1128,16 +1128,6 @@ fn the_lattice_code_survives_a_jpeg_and_says_what_it_cannot_do() {
         "refinement needs a network model",
     );
     assert_user_error(
-        &hide(
-            d,
-            "cover.png",
-            &["secret.png"],
-            "x.png",
-            &["--model", "jpeg-1", "--rounding", "pairs"],
-        ),
-        "--rounding applies to network models",
-    );
-    assert_user_error(
         &plainsight(
             &[
                 "inspect",

@@ -80,7 +80,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let method = match args.method {
         MethodChoice::Net => {
             let model = model::load(args.model.as_deref(), args.secrets)?
-                .with_rounding(args.rounding.to_core())?;
+                .with_rounding(args.rounding.to_core());
             Method::Net(Box::new(model))
         }
         MethodChoice::Lsb(_) | MethodChoice::Codec(_)

@@ -88,7 +88,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     let model = args
         .options
         .load(count)?
-        .with_rounding(args.rounding.to_core())?;
+        .with_rounding(args.rounding.to_core());
     if args.allow_lossy && model.fragile {
         bail!(
             "--allow-lossy: the embedded model {} does not survive lossy formats; use --model jpeg-1, --model robust or a model trained with `plainsight train --attacks`",

@@ -28,6 +28,7 @@ use rand_chacha::ChaCha20Rng;
 
 use crate::error::{Error, Result};
 use crate::hider::{check_hide_count, check_reveal_count};
+use crate::hiding::rounding::{round_to_cover, Rounding};
 use crate::pixels::{check_same_size, RgbImage};
 use crate::Hider;
 pub use code::{LatticeCode, LatticeParams, BLOCK};
@@ -49,6 +50,8 @@ const PUBLIC_DITHER: [u8; 32] = *b"plainsight jpeg-1 public dither!";
 #[derive(Debug, Clone)]
 pub struct LatticeHider {
     code: LatticeCode,
+    /// How the container's values become bytes (as for the networks).
+    rounding: Rounding,
     /// `basis[k][n]`: the orthonormal 8-point DCT-II (boxed: the hider moves a lot).
     basis: Box<[[f64; 8]; 8]>,
 }
@@ -63,8 +66,16 @@ impl LatticeHider {
         });
         LatticeHider {
             code,
+            rounding: Rounding::Nearest,
             basis: Box::new(basis),
         }
+    }
+
+    /// The same code with another [`Rounding`] of its containers: `PairBalance`
+    /// restores the cover's value pairs, which histogram detectors read.
+    pub fn with_rounding(mut self, rounding: Rounding) -> Self {
+        self.rounding = rounding;
+        self
     }
 
     pub fn code(&self) -> &LatticeCode {
@@ -224,8 +235,18 @@ impl LatticeHider {
                 }
             }
         }
-        let bytes = pixels.iter().map(|v| v.round() as u8).collect();
-        RgbImage::new(width, cover.height(), bytes)
+        let nearest = pixels.iter().map(|v| v.round() as u8).collect();
+        let nearest = RgbImage::new(width, cover.height(), nearest)?;
+        if self.rounding == Rounding::Nearest {
+            return Ok(nearest);
+        }
+        // What rounding dropped, as `round_to_cover` takes it.
+        let dropped = pixels
+            .iter()
+            .map(|v| ((v - v.round() + 0.5) * 255.0).round().clamp(0.0, 255.0) as u8)
+            .collect();
+        let dropped = RgbImage::new(width, cover.height(), dropped)?;
+        round_to_cover(&nearest, &dropped, cover, self.rounding)
     }
 
     fn reveal_dithered(
@@ -372,6 +393,22 @@ mod tests {
         // Without the code's remainders the same reveal reads nothing of the secret.
         let nothing = psnr(&secret, &hider.reveal(&cover, 1).unwrap()[0]);
         assert!(nothing < lossless - 10.0, "cover alone {nothing}");
+    }
+
+    #[test]
+    fn pair_balanced_rounding_moves_samples_by_at_most_one_level() {
+        let (cover, secret) = (photo(64, 64, 7.0), photo(64, 64, 9.0));
+        let nearest = hider().hide(&cover, std::slice::from_ref(&secret)).unwrap();
+        let balanced = hider()
+            .clone()
+            .with_rounding(Rounding::PairBalance)
+            .hide(&cover, std::slice::from_ref(&secret))
+            .unwrap();
+        assert_ne!(balanced, nearest);
+        let moved = nearest.as_bytes().iter().zip(balanced.as_bytes());
+        assert!(moved.clone().all(|(a, b)| a.abs_diff(*b) <= 1));
+        let revealed = |c: &RgbImage| psnr(&secret, &hider().reveal(c, 1).unwrap()[0]);
+        assert!(revealed(&balanced) > revealed(&nearest) - 0.5);
     }
 
     #[test]

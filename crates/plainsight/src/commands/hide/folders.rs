@@ -56,7 +56,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     let model = args
         .options
         .load(count)?
-        .with_rounding(args.rounding.to_core())?;
+        .with_rounding(args.rounding.to_core());
     let refinement = args.refine.refinement()?;
     let existing = Existing::from_force(args.options.force);
     let items: Vec<(String, Job)> = covers
