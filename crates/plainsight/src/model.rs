@@ -72,13 +72,25 @@ impl LoadedModel {
         }
     }
 
-    /// How the model rounds containers to bytes.
-    pub fn with_rounding(mut self, rounding: Rounding) -> Self {
+    /// How the model rounds containers to bytes: `rounding`, or without one the
+    /// model's own default (nearest for the networks, pair balance for jpeg-1).
+    pub fn with_rounding(mut self, rounding: Option<Rounding>) -> Self {
+        let Some(rounding) = rounding else {
+            return self;
+        };
         self.hiding = match self.hiding {
             Hiding::Networks(stego) => Hiding::Networks(Box::new(stego.with_rounding(rounding))),
             Hiding::Lattice(lattice) => Hiding::Lattice(lattice.with_rounding(rounding)),
         };
         self
+    }
+
+    /// How the model rounds containers to bytes.
+    pub fn rounding(&self) -> Rounding {
+        match &self.hiding {
+            Hiding::Networks(stego) => stego.rounding(),
+            Hiding::Lattice(lattice) => lattice.rounding(),
+        }
     }
 
     /// The model on the autodiff backend, for gradients through the networks.

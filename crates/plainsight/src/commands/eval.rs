@@ -11,6 +11,7 @@ use plainsight_core::baselines::{CodecEmbed, Lsb};
 use plainsight_core::channel::Attack;
 use plainsight_core::hiding::keys::Key;
 use plainsight_core::hiding::refine::Refined;
+use plainsight_core::hiding::rounding::Rounding;
 use plainsight_core::{Hider, Pipeline};
 
 use super::model_args::{RefineArgs, RoundingChoice};
@@ -59,9 +60,10 @@ pub struct EvalArgs {
     /// (downscale to F, JPEG 4:2:0 at Q, default 80, upscale back, bicubic)
     #[arg(long, value_parser = parse_attack)]
     attack: Option<Attack>,
-    /// How containers' values become bytes (as `hide --rounding`)
-    #[arg(long, value_enum, default_value_t = RoundingChoice::Nearest)]
-    rounding: RoundingChoice,
+    /// How containers' values become bytes (as `hide --rounding`) [default: nearest;
+    /// pairs for jpeg-1]
+    #[arg(long, value_enum)]
+    rounding: Option<RoundingChoice>,
     #[command(flatten)]
     refine: RefineArgs,
     /// Use at most this many pairs
@@ -80,11 +82,11 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let method = match args.method {
         MethodChoice::Net => {
             let model = model::load(args.model.as_deref(), args.secrets)?
-                .with_rounding(args.rounding.to_core());
+                .with_rounding(args.rounding.map(RoundingChoice::to_core));
             Method::Net(Box::new(model))
         }
         MethodChoice::Lsb(_) | MethodChoice::Codec(_)
-            if args.rounding != RoundingChoice::Nearest =>
+            if args.rounding.is_some_and(|r| r != RoundingChoice::Nearest) =>
         {
             bail!("--rounding applies to network models; a baseline writes its bytes directly")
         }
@@ -168,7 +170,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         let mut json = serde_json::json!({
             "model": method.name(), "data": args.data,
             "attack": args.attack.map(|a| a.to_string()),
-            "rounding": args.rounding.to_core(),
+            "rounding": method.rounding(),
             "refine": args.refine.describe(),
             "crop": crop, "report": report,
         });
@@ -181,7 +183,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         }
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        table::print_table(&method.name(), &args, &report);
+        table::print_table(&method.name(), method.rounding(), &args, &report);
         if args.per_pair {
             table::print_pairs(&named_members, &results);
         }
@@ -228,6 +230,14 @@ impl Method {
         match self {
             Method::Net(model) => model.hider(),
             Method::Baseline(hider, _) => hider.as_ref(),
+        }
+    }
+
+    /// How its containers become bytes (a baseline writes its bytes directly).
+    fn rounding(&self) -> Rounding {
+        match self {
+            Method::Net(model) => model.rounding(),
+            Method::Baseline(..) => Rounding::Nearest,
         }
     }
 

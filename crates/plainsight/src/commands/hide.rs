@@ -42,9 +42,9 @@ pub struct HideArgs {
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
     jpeg_quality: Option<u8>,
     /// How the container's values become bytes: what histogram detectors see
-    /// (docs/security.md)
-    #[arg(long, value_enum, default_value_t = RoundingChoice::Nearest)]
-    rounding: RoundingChoice,
+    /// (docs/security.md) [default: nearest; pairs for jpeg-1]
+    #[arg(long, value_enum)]
+    rounding: Option<RoundingChoice>,
     #[command(flatten)]
     refine: RefineArgs,
     #[command(flatten)]
@@ -88,7 +88,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     let model = args
         .options
         .load(count)?
-        .with_rounding(args.rounding.to_core());
+        .with_rounding(args.rounding.map(RoundingChoice::to_core));
     if args.allow_lossy && model.fragile {
         bail!(
             "--allow-lossy: the embedded model {} does not survive lossy formats; use --model jpeg-1, --model robust or a model trained with `plainsight train --attacks`",
@@ -112,7 +112,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     if args.options.json {
         let report = serde_json::json!({
             "out": args.out, "model": model.name, "secrets": count, "keyed": key.is_some(),
-            "rounding": args.rounding.to_core(), "refine": args.refine.describe(),
+            "rounding": model.rounding(), "refine": args.refine.describe(),
             "width": cover.width(), "height": cover.height(),
             "container_psnr": p, "container_ssim": s,
         });

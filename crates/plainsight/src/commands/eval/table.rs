@@ -1,6 +1,7 @@
 //! What `plainsight eval` prints: the summary table and the per-pair rows.
 
 use plainsight_core::analysis::eval::{EvalReport, PairResult};
+use plainsight_core::hiding::rounding::Rounding;
 
 use super::{EvalArgs, MethodChoice};
 
@@ -36,7 +37,7 @@ pub fn print_pairs(names: &[Vec<String>], results: &[PairResult]) {
     }
 }
 
-pub fn print_table(model: &str, args: &EvalArgs, r: &EvalReport) {
+pub fn print_table(model: &str, rounding: Rounding, args: &EvalArgs, r: &EvalReport) {
     let size = if args.full {
         "full size".to_string()
     } else {
@@ -47,7 +48,7 @@ pub fn print_table(model: &str, args: &EvalArgs, r: &EvalReport) {
         None => "8-bit PNG containers".to_string(),
     };
     if matches!(args.method, MethodChoice::Net) {
-        channel.push_str(&format!(", rounding {:?}", args.rounding.to_core()));
+        channel.push_str(&format!(", rounding {rounding:?}"));
     }
     if let Some(refined) = args.refine.describe() {
         channel.push_str(&format!(", refined ({refined})"));

@@ -8,6 +8,7 @@ use anyhow::{bail, Result};
 use plainsight_core::analysis::metrics::psnr;
 
 use super::HideArgs;
+use crate::commands::model_args::RoundingChoice;
 use crate::commands::{batch, report};
 use crate::images;
 use crate::output::{self, Existing};
@@ -56,7 +57,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     let model = args
         .options
         .load(count)?
-        .with_rounding(args.rounding.to_core());
+        .with_rounding(args.rounding.map(RoundingChoice::to_core));
     let refinement = args.refine.refinement()?;
     let existing = Existing::from_force(args.options.force);
     let items: Vec<(String, Job)> = covers
