@@ -5,8 +5,8 @@
 //! where that removes them. This code writes only luma (adding the same change to
 //! R, G and B moves Y and leaves Cb and Cr as they were) and only the low DCT
 //! frequencies of JPEG's own 8×8 grid, as remainders modulo a lattice step
-//! ([`code`]): the cover's content there costs nothing to overwrite, and a JPEG
-//! quantisation error smaller than half a step comes back as a small error.
+//! ([`code`]): each costs Δ²/12 on average whatever the cover holds there, and a
+//! JPEG quantisation error smaller than half a step comes back as a small error.
 //! Scaling the picture (resizing) shifts every coefficient by a fraction of the
 //! cover's own value and wraps the remainders: this code does not survive it.
 //!
