@@ -358,7 +358,11 @@ fn estimate_mb(model: &LoadedModel, work: Work, width: usize, height: usize, key
     // It holds the whole picture as 64-bit floats instead (24 bytes a pixel, and
     // 2 for the remainders), beside the pictures counted above: hide and reveal of
     // 2.5 MP peaked at about 100 MB in the whole CLI process (`/usr/bin/time`).
-    let lattice = if networks.is_none() { 28.0 * pixels } else { 0.0 };
+    let lattice = if networks.is_none() {
+        28.0 * pixels
+    } else {
+        0.0
+    };
     let bytes = per_window * window + per_pixel * pixels + lattice;
     (fixed + key + bytes / 1e6).ceil() as usize
 }
