@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use plainsight_core::hiding::keys::Key;
-use plainsight_core::hiding::lattice::{LatticeCode, LatticeHider};
+use plainsight_core::hiding::lattice::LatticeHider;
 use plainsight_core::{CpuBackend, Hider, Pipeline, RgbImage, Stego};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -45,8 +45,7 @@ fn choose(name: Option<&str>, count: usize) -> PyResult<Shared> {
         Some(code) => (
             code.name,
             model(code.name, || {
-                let lattice = LatticeCode::from_bytes(code.bytes)?;
-                Ok(Arc::new(LatticeHider::new(lattice)) as Shared)
+                Ok(Arc::new(LatticeHider::from_bytes(code.bytes)?) as Shared)
             })?,
         ),
         None => {

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use anyhow::{anyhow, bail, Context, Result};
 use plainsight_core::hiding::keys::Key;
-use plainsight_core::hiding::lattice::{LatticeCode, LatticeHider};
+use plainsight_core::hiding::lattice::LatticeHider;
 use plainsight_core::hiding::refine::{Refined, Refinement};
 use plainsight_core::hiding::rounding::Rounding;
 use plainsight_core::{CpuBackend, CpuTrainBackend, Hider, Pipeline, RgbImage, Stego};
@@ -56,19 +56,15 @@ impl LoadedModel {
     pub fn networks(&self, what: &str) -> Result<&Stego<CpuBackend>> {
         match &self.hiding {
             Hiding::Networks(stego) => Ok(stego),
-            Hiding::Lattice(_) => bail!(
-                "model {} is a closed-form code without networks: {what} needs a network model",
-                self.name
-            ),
+            Hiding::Lattice(_) => Err(no_networks(&self.name, what)),
         }
     }
 
     /// [`LoadedModel::networks`], taken out of the model.
     pub fn into_networks(self, what: &str) -> Result<Stego<CpuBackend>> {
-        self.networks(what)?;
         match self.hiding {
             Hiding::Networks(stego) => Ok(*stego),
-            Hiding::Lattice(_) => unreachable!("checked just above"),
+            Hiding::Lattice(_) => Err(no_networks(&self.name, what)),
         }
     }
 
@@ -166,6 +162,10 @@ impl LoadedModel {
     }
 }
 
+fn no_networks(name: &str, what: &str) -> anyhow::Error {
+    anyhow!("model {name} is a closed-form code without networks: {what} needs a network model")
+}
+
 /// Loads `--model` if given, else the embedded default for `count` secrets.
 ///
 /// `spec` is an embedded model's name or a folder with `config.json` and `model.mpk`
@@ -194,11 +194,11 @@ pub fn load(spec: Option<&str>, count: usize) -> Result<LoadedModel> {
 }
 
 fn embedded_code(code: &plainsight_weights::EmbeddedCode) -> Result<LoadedModel> {
-    let lattice = LatticeCode::from_bytes(code.bytes)
+    let lattice = LatticeHider::from_bytes(code.bytes)
         .with_context(|| format!("embedded model {} is damaged", code.name))?;
     // Made for JPEG: a JPEG container is what it reads.
     Ok(LoadedModel::new(
-        Hiding::Lattice(LatticeHider::new(lattice)),
+        Hiding::Lattice(lattice),
         code.name.to_string(),
         false,
     ))
@@ -222,10 +222,10 @@ fn from_folder(dir: &Path) -> Result<LoadedModel> {
     if lattice.is_file() {
         let bytes =
             fs::read(&lattice).with_context(|| format!("cannot read {}", lattice.display()))?;
-        let code = LatticeCode::from_bytes(&bytes)
+        let code = LatticeHider::from_bytes(&bytes)
             .with_context(|| format!("cannot use {}", lattice.display()))?;
         return Ok(LoadedModel::new(
-            Hiding::Lattice(LatticeHider::new(code)),
+            Hiding::Lattice(code),
             dir.display().to_string(),
             false,
         ));

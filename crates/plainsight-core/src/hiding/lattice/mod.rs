@@ -87,15 +87,25 @@ impl LatticeHider {
         self.rounding
     }
 
+    /// Reads a code file ([`LatticeCode::to_bytes`]).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Ok(Self::new(LatticeCode::from_bytes(bytes)?))
+    }
+
     pub fn code(&self) -> &LatticeCode {
         &self.code
     }
 
-    /// The DCT basis image of `slot` at pixel `(x, y)` of the 16×16 region.
-    fn wave(&self, slot: &Slot, x: usize, y: usize) -> Option<f64> {
+    /// Adds `amount` times the DCT basis image of `slot` to a 16×16 region
+    /// (row-major), inside the slot's 8×8 block.
+    fn add_wave(&self, slot: &Slot, amount: f64, region: &mut [f64]) {
         let (sx, sy) = ((slot.sub_block % 2) * 8, (slot.sub_block / 2) * 8);
-        let inside = (sx..sx + 8).contains(&x) && (sy..sy + 8).contains(&y);
-        inside.then(|| self.basis[slot.u][y - sy] * self.basis[slot.v][x - sx])
+        for y in 0..8 {
+            let row = &mut region[(sy + y) * BLOCK + sx..(sy + y) * BLOCK + sx + 8];
+            for (x, value) in row.iter_mut().enumerate() {
+                *value += amount * (self.basis[slot.u][y] * self.basis[slot.v][x]);
+            }
+        }
     }
 
     /// Every slot's coefficient of the luma of a 16×16 region (row-major levels).
@@ -232,11 +242,7 @@ impl LatticeHider {
                 change.fill(0.0);
                 for (j, slot) in self.code.slots().iter().enumerate() {
                     let moved = self.code.move_to(j, coefficients[j], remainders[i * k + j]);
-                    for (p, c) in change.iter_mut().enumerate() {
-                        if let Some(wave) = self.wave(slot, p % BLOCK, p / BLOCK) {
-                            *c += moved * wave;
-                        }
-                    }
+                    self.add_wave(slot, moved, &mut change);
                 }
                 for (p, &c) in change.iter().enumerate() {
                     let at = 3 * ((y0 + p / BLOCK) * width + x0 + p % BLOCK);
