@@ -54,9 +54,15 @@ impl LoadedModel {
     /// The networks, for what only networks do (`what`: refinement, inspect, …);
     /// the lattice code has none, and says so in one line.
     pub fn networks(&self, what: &str) -> Result<&Stego<CpuBackend>> {
+        self.networks_if_any()
+            .ok_or_else(|| no_networks(&self.name, what))
+    }
+
+    /// The networks, if the model has any.
+    pub fn networks_if_any(&self) -> Option<&Stego<CpuBackend>> {
         match &self.hiding {
-            Hiding::Networks(stego) => Ok(stego),
-            Hiding::Lattice(_) => Err(no_networks(&self.name, what)),
+            Hiding::Networks(stego) => Some(stego),
+            Hiding::Lattice(_) => None,
         }
     }
 

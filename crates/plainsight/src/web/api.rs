@@ -328,7 +328,7 @@ enum Work {
 /// Hiding costs about 200 bytes per window pixel, refining (gradients through the
 /// reveal network) about 650, revealing about 130. A key adds Argon2's 64 MiB.
 fn estimate_mb(model: &LoadedModel, work: Work, width: usize, height: usize, keyed: bool) -> usize {
-    let networks = model.networks("a memory estimate").ok();
+    let networks = model.networks_if_any();
     let side = match networks {
         Some(stego) => {
             let arch = &stego.config().architecture;
