@@ -42,9 +42,12 @@ def test_three_secrets_and_a_key():
     container = plainsight.hide(cover, secrets, key="a long passphrase")
     right = plainsight.reveal(container, 3, key="a long passphrase")
     wrong = plainsight.reveal(container, 3, key="another passphrase")
-    for secret, good, bad in zip(secrets, right, wrong):
+    # With a key the default is the keyed layout: naming keyed-3 reads the same.
+    named = plainsight.reveal(container, 3, model="keyed-3", key="a long passphrase")
+    for secret, good, bad, same in zip(secrets, right, wrong, named):
         assert psnr(secret, good) > 22
         assert psnr(secret, bad) < psnr(secret, good) - 3
+        assert np.array_equal(good, same)
 
 
 def test_the_jpeg_model_reveals_its_secret_and_nothing_without_the_key():

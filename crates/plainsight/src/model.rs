@@ -172,13 +172,15 @@ fn no_networks(name: &str, what: &str) -> anyhow::Error {
     anyhow!("model {name} is a closed-form code without networks: {what} needs a network model")
 }
 
-/// Loads `--model` if given, else the embedded default for `count` secrets.
+/// Loads `--model` if given, else the embedded default for `count` secrets: a
+/// `keyed-N` model when the secrets are hidden under a key (`keyed`), so that the
+/// key mixes the code itself, else a `default-N` one.
 ///
 /// `spec` is an embedded model's name or a folder with `config.json` and `model.mpk`
 /// (what `plainsight train --out` writes) or with `lattice.bin` (`train --code lattice`).
-pub fn load(spec: Option<&str>, count: usize) -> Result<LoadedModel> {
+pub fn load(spec: Option<&str>, count: usize, keyed: bool) -> Result<LoadedModel> {
     let code = spec.and_then(plainsight_weights::code_by_name);
-    let loaded = match (code, plainsight_weights::choose(spec, count)) {
+    let loaded = match (code, plainsight_weights::choose(spec, count, keyed)) {
         (Some(code), _) => embedded_code(code)?,
         (None, Ok(model)) => embedded(model)?,
         (None, Err(unknown)) => match spec {

@@ -864,6 +864,27 @@ fn only_the_same_key_reveals() {
     fs::write(d.join("key.txt"), "open sesame\n").unwrap();
     let from_file = reveal("file.png", &["--key-file", "key.txt"]);
     assert_eq!(from_file, right);
+    // With a key the default is the keyed layout: keyed-1 names the same model.
+    let named = reveal("named.png", &["--model", "keyed-1", "--key", "open sesame"]);
+    assert_eq!(named, right);
+    // The tile scheme of the default-N models stays readable by naming the model.
+    let tiles = ["--model", "default-1", "--key", "open sesame"];
+    let out = hide(d, "cover.png", &["secret.png"], "t.png", &tiles);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reveal_tiles = |name: &str, extra: &[&str]| -> f64 {
+        let mut args = vec!["reveal", "--stego", "t.png", "--out", name];
+        args.extend(extra);
+        let out = plainsight(&args, d);
+        assert!(out.status.success(), "{}", stderr(&out));
+        psnr(&secret, &load(&d.join(name)))
+    };
+    let old = reveal_tiles("tiles.png", &tiles);
+    assert!(old > 25.0, "tile scheme, named: {old}");
+    let unnamed = reveal_tiles("unnamed.png", &["--key", "open sesame"]);
+    assert!(
+        unnamed < old - 10.0,
+        "tile scheme read as keyed-1: {unnamed}"
+    );
 
     fs::write(d.join("empty.txt"), "\n").unwrap();
     let empty = hide(

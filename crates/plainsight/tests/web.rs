@@ -94,6 +94,8 @@ fn a_keyed_container_reveals_only_with_its_key() {
         &json!({ "cover": data_url(&cover), "secrets": [data_url(&secret)], "key": "swordfish" }),
     );
     assert_eq!(status, 200, "{hidden}");
+    // With a key the PNG channel takes the keyed layout, as `hide --key` does.
+    assert_eq!(hidden["model"], "keyed-1", "{hidden}");
     let reveal = |key: Option<&str>| -> f64 {
         let mut request = json!({ "container": hidden["container"], "count": 1 });
         if let Some(key) = key {

@@ -46,8 +46,9 @@ def hide(cover, secrets: Sequence, model: Optional[str] = None, key: Optional[st
     """Hides 1 to 3 secrets in ``cover`` and returns the container (the cover's size).
 
     A secret of another size is resized to exactly the cover's (Lanczos 3). Without
-    ``model``, one secret uses ``default-1`` and two or three ``default-3``. With
-    ``key``, only the same key reveals the secrets.
+    ``model``, one secret uses ``default-1`` and two or three ``default-3``; with
+    ``key``, ``keyed-1`` and ``keyed-3``, whose key mixes the hidden code itself, and
+    only the same key reveals the secrets.
     """
     if isinstance(secrets, np.ndarray):
         raise ValueError("secrets: expected a list of images, got one array (write [secret])")

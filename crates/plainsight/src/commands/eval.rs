@@ -32,7 +32,8 @@ pub struct EvalArgs {
     /// Secrets per cover
     #[arg(long, default_value_t = 1)]
     secrets: usize,
-    /// Embedded model name or a folder from `plainsight train`
+    /// Embedded model name or a folder from `plainsight train` [default: as `hide`:
+    /// default-1 / default-3, or keyed-1 / keyed-3 with --key]
     #[arg(long)]
     model: Option<String>,
     /// What hides: `net` (the model), `lsb:K` (each secret's top K bits in the cover's
@@ -81,7 +82,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     plainsight_core::check_secret_count("--secrets", args.secrets)?;
     let method = match args.method {
         MethodChoice::Net => {
-            let model = model::load(args.model.as_deref(), args.secrets)?
+            let model = model::load(args.model.as_deref(), args.secrets, args.key.is_some())?
                 .with_rounding(args.rounding.map(RoundingChoice::to_core));
             Method::Net(Box::new(model))
         }

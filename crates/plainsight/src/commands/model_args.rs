@@ -14,7 +14,8 @@ use crate::model::{self, LoadedModel};
 #[derive(Debug, Args)]
 pub struct ModelArgs {
     /// Embedded model name or a folder written by `plainsight train`
-    /// [default: default-1 for one secret, default-3 for two or three]
+    /// [default: default-1 for one secret, default-3 for two or three; with a key,
+    /// keyed-1 and keyed-3, whose key mixes the code itself]
     #[arg(long)]
     model: Option<String>,
     /// Passphrase: secrets hidden with a key reveal only with the same key
@@ -36,7 +37,11 @@ pub struct ModelArgs {
 impl ModelArgs {
     /// Loads the model for `count` secrets.
     pub fn load(&self, count: usize) -> Result<LoadedModel> {
-        model::load(self.model.as_deref(), count)
+        model::load(
+            self.model.as_deref(),
+            count,
+            self.key.is_some() || self.key_file.is_some(),
+        )
     }
 
     /// The key from --key or --key-file, if any.

@@ -69,27 +69,27 @@ impl Models {
     pub fn load(spec: Option<&str>) -> anyhow::Result<Self> {
         let robust = match spec {
             Some(_) => None,
-            None => Some(model::load(Some("robust"), 1)?),
+            None => Some(model::load(Some("robust"), 1, false)?),
         };
         let reencode = match spec {
             Some(_) => None,
-            None => Some(model::load(Some("jpeg-1"), 1)?),
+            None => Some(model::load(Some("jpeg-1"), 1, false)?),
         };
         let keyed = match spec {
             Some(_) => Vec::new(),
             None => KEYED_MODELS
                 .iter()
-                .map(|name| model::load(Some(name), 1))
+                .map(|name| model::load(Some(name), 1, false))
                 .collect::<anyhow::Result<_>>()?,
         };
         let loaded = match spec {
-            Some(spec) => vec![model::load(Some(spec), 1)?],
+            Some(spec) => vec![model::load(Some(spec), 1, false)?],
             None => {
                 let mut loaded: Vec<LoadedModel> = Vec::new();
                 for count in 1..=plainsight_core::MAX_SECRETS {
                     let name = plainsight_weights::for_secrets(count).map(|m| m.name);
                     if !loaded.iter().any(|m| Some(m.name.as_str()) == name) {
-                        loaded.push(model::load(None, count)?);
+                        loaded.push(model::load(None, count, false)?);
                     }
                 }
                 loaded
@@ -111,9 +111,17 @@ impl Models {
             .chain(&self.reencode)
     }
 
-    /// The model for `count` secrets through `channel`.
-    fn choose(&self, count: usize, channel: Channel) -> Result<&LoadedModel, ApiError> {
+    /// The model for `count` secrets through `channel`, hidden under a key or not
+    /// (`keyed`). With a key the PNG channel takes the keyed models, as the CLI's
+    /// `hide --key` does, so a container from either reveals with the other.
+    fn choose(
+        &self,
+        count: usize,
+        channel: Channel,
+        keyed: bool,
+    ) -> Result<&LoadedModel, ApiError> {
         match channel {
+            Channel::Png if keyed && !self.keyed.is_empty() => smallest_for(&self.keyed, count),
             Channel::Png => self.for_count(count),
             Channel::Keyed => {
                 if self.keyed.is_empty() {
@@ -373,14 +381,14 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
     let (model, cover, secrets, key, refine, channel) = {
         let request: HideRequest = parse(body.bytes())?;
         let channel = request.channel;
-        let model = models.choose(request.secrets.len(), channel)?;
+        let key = passphrase(request.key.as_deref())?;
+        let model = models.choose(request.secrets.len(), channel, key.is_some())?;
         if request.refine > MAX_REFINE_STEPS {
             return Err(ApiError::bad(format!(
                 "refine: at most {MAX_REFINE_STEPS} steps, got {}",
                 request.refine
             )));
         }
-        let key = passphrase(request.key.as_deref())?;
         let cover = image_field("cover", &request.cover, limits)?;
         let secrets = secret_fields(&request.secrets, limits)?;
         (model, cover, secrets, key, request.refine, channel)
@@ -394,7 +402,7 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
     let memory_mb = estimate_mb(model, work, cover.width(), cover.height(), key.is_some());
     let count = secrets.len();
     Ok(Prepared::new(memory_mb, move |models| {
-        let model = models.choose(count, channel)?;
+        let model = models.choose(count, channel, key.is_some())?;
         let key = derive(key)?;
         let refinement = (refine > 0).then(|| Refinement {
             steps: refine,
@@ -443,8 +451,8 @@ pub fn reveal(models: &Models, limits: Limits, body: Body) -> Result<Prepared, A
     let (model, container, count, key, channel) = {
         let request: RevealRequest = parse(body.bytes())?;
         let channel = request.channel;
-        let model = models.choose(request.count, channel)?;
         let key = passphrase(request.key.as_deref())?;
+        let model = models.choose(request.count, channel, key.is_some())?;
         let bytes = base64_field("container", &request.container)?;
         if let Some(why) = model.cannot_read(&bytes) {
             return Err(ApiError::bad(format!(
@@ -464,7 +472,7 @@ pub fn reveal(models: &Models, limits: Limits, body: Body) -> Result<Prepared, A
         key.is_some(),
     );
     Ok(Prepared::new(memory_mb, move |models| {
-        let model = models.choose(count, channel)?;
+        let model = models.choose(count, channel, key.is_some())?;
         let key = derive(key)?;
         let revealed = model
             .reveal(&container, count, key.as_ref())
