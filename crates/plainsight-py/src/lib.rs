@@ -45,7 +45,7 @@ fn choose(name: Option<&str>, count: usize, keyed: bool) -> PyResult<Shared> {
         Some(code) => (
             code.name,
             model(code.name, || {
-                Ok(Arc::new(LatticeHider::from_bytes(code.bytes)?) as Shared)
+                Ok(Arc::new(LatticeHider::from_bytes(code.bytes, code.restoration)?) as Shared)
             })?,
         ),
         None => {

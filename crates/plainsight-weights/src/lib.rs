@@ -57,6 +57,8 @@ pub struct EmbeddedCode {
     pub name: &'static str,
     /// The code's file (`lattice.bin`).
     pub bytes: &'static [u8],
+    /// The learned filter after its reveal (`restore.bin`), if it has one.
+    pub restoration: Option<&'static [u8]>,
     /// The model card (Markdown).
     pub card: &'static str,
 }
@@ -65,6 +67,7 @@ pub struct EmbeddedCode {
 pub const CODES: &[EmbeddedCode] = &[EmbeddedCode {
     name: "jpeg-1",
     bytes: include_bytes!("../models/jpeg-1/lattice.bin"),
+    restoration: Some(include_bytes!("../models/jpeg-1/restore.bin")),
     card: include_str!("../models/jpeg-1/MODEL_CARD.md"),
 }];
 

@@ -202,7 +202,7 @@ pub fn load(spec: Option<&str>, count: usize, keyed: bool) -> Result<LoadedModel
 }
 
 fn embedded_code(code: &plainsight_weights::EmbeddedCode) -> Result<LoadedModel> {
-    let lattice = LatticeHider::from_bytes(code.bytes)
+    let lattice = LatticeHider::from_bytes(code.bytes, code.restoration)
         .with_context(|| format!("embedded model {} is damaged", code.name))?;
     // Made for JPEG: a JPEG container is what it reads.
     Ok(LoadedModel::new(
@@ -222,6 +222,9 @@ fn embedded(model: &plainsight_weights::EmbeddedModel) -> Result<LoadedModel> {
     ))
 }
 
+/// A lattice model folder's restoration filter (`bench/restoration.py` writes it).
+const RESTORATION_FILE: &str = "restore.bin";
+
 fn from_folder(dir: &Path) -> Result<LoadedModel> {
     if !dir.is_dir() {
         bail!("{} is not a folder", dir.display());
@@ -230,8 +233,16 @@ fn from_folder(dir: &Path) -> Result<LoadedModel> {
     if lattice.is_file() {
         let bytes =
             fs::read(&lattice).with_context(|| format!("cannot read {}", lattice.display()))?;
-        let code = LatticeHider::from_bytes(&bytes)
-            .with_context(|| format!("cannot use {}", lattice.display()))?;
+        // The restoration filter is optional: `train --code lattice` writes none.
+        let filter = dir.join(RESTORATION_FILE);
+        let restoration = match filter.is_file() {
+            true => Some(
+                fs::read(&filter).with_context(|| format!("cannot read {}", filter.display()))?,
+            ),
+            false => None,
+        };
+        let code = LatticeHider::from_bytes(&bytes, restoration.as_deref())
+            .with_context(|| format!("cannot use {}", dir.display()))?;
         return Ok(LoadedModel::new(
             Hiding::Lattice(code),
             dir.display().to_string(),

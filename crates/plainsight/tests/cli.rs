@@ -1084,6 +1084,57 @@ fn folders_of_photos_go_on_past_a_bad_one_and_sum_up() {
 }
 
 #[test]
+fn a_lattice_folder_reveals_through_its_restoration_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    save(&photo_like(96, 80, 31), &d.join("cover.png"));
+    save(&photo_like(96, 80, 32), &d.join("secret.png"));
+    let jpeg1 = plainsight_weights::code_by_name("jpeg-1").unwrap();
+    fs::create_dir(d.join("code")).unwrap();
+    fs::write(d.join("code/lattice.bin"), jpeg1.bytes).unwrap();
+    let out = hide(
+        d,
+        "cover.png",
+        &["secret.png"],
+        "c.png",
+        &["--model", "code"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reveal = |model: &str, name: &str| {
+        let args = [
+            "reveal", "--model", model, "--stego", "c.png", "--out", name,
+        ];
+        let out = plainsight(&args, d);
+        (
+            out.status.success(),
+            fs::read(d.join(name)).unwrap_or_default(),
+            out,
+        )
+    };
+    let (ok, plain, out) = reveal("code", "plain.png");
+    assert!(ok, "{}", stderr(&out));
+    // With jpeg-1's filter beside the code the folder is jpeg-1, pixel for pixel.
+    fs::write(d.join("code/restore.bin"), jpeg1.restoration.unwrap()).unwrap();
+    let (ok, filtered, out) = reveal("code", "filtered.png");
+    assert!(ok, "{}", stderr(&out));
+    let (ok, embedded, out) = reveal("jpeg-1", "embedded.png");
+    assert!(ok, "{}", stderr(&out));
+    assert_eq!(filtered, embedded);
+    assert_ne!(load(&d.join("plain.png")), load(&d.join("filtered.png")));
+    assert!(!plain.is_empty());
+    // A damaged filter is named, not used.
+    let restoration = jpeg1.restoration.unwrap();
+    fs::write(
+        d.join("code/restore.bin"),
+        &restoration[..restoration.len() - 4],
+    )
+    .unwrap();
+    let (ok, _, out) = reveal("code", "damaged.png");
+    assert!(!ok);
+    assert_user_error(&out, "restoration filter");
+}
+
+#[test]
 fn the_lattice_code_survives_a_jpeg_and_says_what_it_cannot_do() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -21,6 +21,9 @@
 //! and the revealed secret is extended over it from its edge.
 
 pub mod code;
+pub mod restore;
+
+use std::sync::Arc;
 
 use rand::RngCore;
 use rand::SeedableRng;
@@ -33,6 +36,7 @@ use crate::pixels::{check_same_size, RgbImage};
 use crate::Hider;
 pub use code::{LatticeCode, LatticeParams, BLOCK};
 use code::{Slot, BLOCK_VALUES};
+pub use restore::Restoration;
 
 /// Passes over the cover: after the first, pixels clipped at 0 or 255 have moved
 /// some coefficients off their lattice points; each pass moves them back.
@@ -60,6 +64,8 @@ pub struct LatticeHider {
     rounding: Rounding,
     /// `basis[k][n]`: the orthonormal 8-point DCT-II (boxed: the hider moves a lot).
     basis: Box<[[f64; 8]; 8]>,
+    /// The learned filter every revealed picture goes through, if the model has one.
+    restoration: Option<Arc<Restoration>>,
 }
 
 impl LatticeHider {
@@ -74,7 +80,19 @@ impl LatticeHider {
             code,
             rounding: DEFAULT_ROUNDING,
             basis: Box::new(basis),
+            restoration: None,
         }
+    }
+
+    /// The same code with `restoration` after every reveal.
+    pub fn with_restoration(mut self, restoration: Restoration) -> Self {
+        self.restoration = Some(Arc::new(restoration));
+        self
+    }
+
+    /// Whether revealed pictures go through a [`Restoration`] filter.
+    pub fn restores(&self) -> bool {
+        self.restoration.is_some()
     }
 
     /// The same code with another [`Rounding`] of its containers.
@@ -87,9 +105,14 @@ impl LatticeHider {
         self.rounding
     }
 
-    /// Reads a code file ([`LatticeCode::to_bytes`]).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Ok(Self::new(LatticeCode::from_bytes(bytes)?))
+    /// Reads a code file ([`LatticeCode::to_bytes`]) and, if given, a restoration
+    /// filter's file ([`Restoration::from_bytes`]).
+    pub fn from_bytes(code: &[u8], restoration: Option<&[u8]>) -> Result<Self> {
+        let hider = Self::new(LatticeCode::from_bytes(code)?);
+        match restoration {
+            Some(bytes) => Ok(hider.with_restoration(Restoration::from_bytes(bytes)?)),
+            None => Ok(hider),
+        }
     }
 
     pub fn code(&self) -> &LatticeCode {
@@ -289,7 +312,11 @@ impl LatticeHider {
             self.code.decode(&coefficients, &mut block);
             write_block(&mut revealed, x0, y0, &block);
         }
-        Ok(vec![revealed.pad_edge(width, height)])
+        let revealed = revealed.pad_edge(width, height);
+        Ok(vec![match &self.restoration {
+            Some(restoration) => restoration.apply(&revealed),
+            None => revealed,
+        }])
     }
 }
 

@@ -15,6 +15,7 @@
 //! parameter's gradient (`training.rs`, weight gradients in `gradient.rs`).
 
 mod conv;
+mod filter;
 mod gradient;
 mod grid;
 mod keyed;
@@ -28,6 +29,7 @@ use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 
 use self::conv::{layer, relu_gradient, Conv};
+pub use self::filter::{DirectFilter, FilterLayer};
 use self::grid::{Grid, Scratch, Strip};
 pub use self::keyed::DirectKeyed;
 pub use self::training::{Batch, LossForm, Objective, StepOutcome};
