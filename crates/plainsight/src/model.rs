@@ -46,6 +46,11 @@ impl LoadedModel {
         }
     }
 
+    /// Whether the model's reveal runs a restoration filter (jpeg-1's lattice code).
+    pub fn restores(&self) -> bool {
+        matches!(&self.hiding, Hiding::Lattice(lattice) if lattice.restores())
+    }
+
     /// Secrets per container.
     pub fn secrets(&self) -> usize {
         self.hider().secrets()
