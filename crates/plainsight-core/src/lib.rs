@@ -50,5 +50,5 @@ pub use backend::{CpuBackend, CpuTrainBackend};
 pub use error::{Error, Result};
 pub use hider::Hider;
 pub use hiding::{Pipeline, Stego};
-pub use model::{check_secret_count, Architecture, StegoConfig, MAX_SECRETS};
+pub use model::{check_carries, check_secret_count, Architecture, StegoConfig, MAX_SECRETS};
 pub use pixels::RgbImage;

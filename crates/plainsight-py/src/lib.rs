@@ -59,12 +59,7 @@ fn choose(name: Option<&str>, count: usize, keyed: bool) -> PyResult<Shared> {
             (embedded.name, hider)
         }
     };
-    if count > hider.secrets() {
-        return Err(PyValueError::new_err(format!(
-            "model '{name}' carries {} secret(s), but {count} were asked for",
-            hider.secrets()
-        )));
-    }
+    plainsight_core::check_carries(name, hider.secrets(), count).map_err(value_error)?;
     Ok(hider)
 }
 

@@ -184,25 +184,20 @@ fn no_networks(name: &str, what: &str) -> anyhow::Error {
 /// `spec` is an embedded model's name or a folder with `config.json` and `model.mpk`
 /// (what `plainsight train --out` writes) or with `lattice.bin` (`train --code lattice`).
 pub fn load(spec: Option<&str>, count: usize, keyed: bool) -> Result<LoadedModel> {
-    let code = spec.and_then(plainsight_weights::code_by_name);
-    let loaded = match (code, plainsight_weights::choose(spec, count, keyed)) {
-        (Some(code), _) => embedded_code(code)?,
-        (None, Ok(model)) => embedded(model)?,
-        (None, Err(unknown)) => match spec {
+    let loaded = match spec.and_then(plainsight_weights::code_by_name) {
+        Some(code) => embedded_code(code)?,
+        None => match plainsight_weights::choose(spec, count, keyed) {
+            Ok(model) => embedded(model)?,
             // Not an embedded name: a folder from `plainsight train`, or a mistake.
-            Some(name) => from_folder(Path::new(name)).with_context(|| {
-                format!("{unknown} or a folder with config.json and model.mpk (or lattice.bin)")
-            })?,
-            None => bail!(unknown),
+            Err(unknown) => match spec {
+                Some(name) => from_folder(Path::new(name)).with_context(|| {
+                    format!("{unknown} or a folder with config.json and model.mpk (or lattice.bin)")
+                })?,
+                None => bail!(unknown),
+            },
         },
     };
-    match &loaded.hiding {
-        Hiding::Networks(stego) => stego.config().check_carries(&loaded.name, count)?,
-        Hiding::Lattice(_) if count > 1 => {
-            bail!("model {} carries 1 secret, not {count}", loaded.name)
-        }
-        Hiding::Lattice(_) => {}
-    }
+    plainsight_core::check_carries(&loaded.name, loaded.secrets(), count)?;
     Ok(loaded)
 }
 
@@ -240,11 +235,10 @@ fn from_folder(dir: &Path) -> Result<LoadedModel> {
             fs::read(&lattice).with_context(|| format!("cannot read {}", lattice.display()))?;
         // The restoration filter is optional: `train --code lattice` writes none.
         let filter = dir.join(RESTORATION_FILE);
-        let restoration = match filter.is_file() {
-            true => Some(
-                fs::read(&filter).with_context(|| format!("cannot read {}", filter.display()))?,
-            ),
-            false => None,
+        let restoration = if filter.is_file() {
+            Some(fs::read(&filter).with_context(|| format!("cannot read {}", filter.display()))?)
+        } else {
+            None
         };
         let code = LatticeHider::from_bytes(&bytes, restoration.as_deref())
             .with_context(|| format!("cannot use {}", dir.display()))?;

@@ -26,6 +26,18 @@ pub fn check_secret_count(what: &'static str, count: usize) -> Result<()> {
     Ok(())
 }
 
+/// Fails unless a model called `name` (in the message) that carries `carries`
+/// secrets can take `count` (it may carry more: the others are filled with grey).
+/// Networks and the lattice code alike; the CLI and the Python module say it.
+pub fn check_carries(name: &str, carries: usize, count: usize) -> Result<()> {
+    if count > carries {
+        return Err(Error::Invalid(format!(
+            "model '{name}' carries {carries} secret(s), but {count} were asked for"
+        )));
+    }
+    Ok(())
+}
+
 /// The network layout shared by the preparation, hiding and reveal networks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -193,18 +205,6 @@ impl StegoConfig {
                     ));
                 }
             }
-        }
-        Ok(())
-    }
-
-    /// Fails unless this model, called `name` in the message, carries `count`
-    /// secrets (it may carry more: the others are filled with grey).
-    pub fn check_carries(&self, name: &str, count: usize) -> Result<()> {
-        if count > self.secrets {
-            return Err(Error::Invalid(format!(
-                "model '{name}' carries {} secret(s), but {count} were asked for",
-                self.secrets
-            )));
         }
         Ok(())
     }

@@ -20,5 +20,7 @@ pub mod nets;
 pub mod unshuffle;
 pub mod weights;
 
-pub use config::{check_secret_count, Architecture, StegoConfig, DEFAULT_BETA, MAX_SECRETS};
+pub use config::{
+    check_carries, check_secret_count, Architecture, StegoConfig, DEFAULT_BETA, MAX_SECRETS,
+};
 pub use net::{StegoNet, StegoOutput};

@@ -314,7 +314,7 @@ impl LatticeHider {
         }
         let revealed = revealed.pad_edge(width, height);
         Ok(vec![match &self.restoration {
-            Some(restoration) => restoration.apply(&revealed),
+            Some(restoration) => restoration.apply(&revealed)?,
             None => revealed,
         }])
     }

@@ -2,8 +2,9 @@
 //! its output added to the folded picture: the lattice code's restoration filter
 //! ([`crate::hiding::lattice::restore`]) on the direct path.
 
-use super::conv::{layer, Conv};
-use super::grid::{Grid, Scratch};
+use super::conv::Conv;
+use super::grid::Scratch;
+use super::{Pass, Stack};
 
 /// The fold: each cell holds a 2×2 block of RGB (12 values).
 const FACTOR: usize = 2;
@@ -20,7 +21,7 @@ pub struct FilterLayer {
 /// The filter: the first layer reads the 12 folded values and `extra` planar
 /// channels per cell; the last writes 12, added to the folded values.
 pub struct DirectFilter {
-    layers: Vec<Conv>,
+    stack: Stack,
     extra: usize,
     scratch: Scratch,
 }
@@ -37,11 +38,15 @@ impl DirectFilter {
         if !chained || !sized || first.inputs < FOLDED || last.outputs != FOLDED {
             return None;
         }
+        let layers = layers
+            .iter()
+            .map(|l| Conv::from_burn(&l.weight, &l.bias, [l.outputs, l.inputs, 3, 3]))
+            .collect();
         Some(DirectFilter {
-            layers: layers
-                .iter()
-                .map(|l| Conv::from_burn(&l.weight, &l.bias, [l.outputs, l.inputs, 3, 3]))
-                .collect(),
+            stack: Stack {
+                layers,
+                relu_last: false,
+            },
             extra: first.inputs - FOLDED,
             scratch: Scratch::default(),
         })
@@ -64,21 +69,9 @@ impl DirectFilter {
         let mut input = self.scratch.grid(rows, cols, FOLDED + self.extra);
         input.fold(planes, FACTOR, 0);
         input.put_channels(extra, self.extra, FOLDED);
-        let last = self.layers.len() - 1;
-        let mut current: Option<Grid> = None;
-        for (i, conv) in self.layers.iter().enumerate() {
-            let mut next = self.scratch.grid(rows, cols, conv.outputs);
-            layer(
-                &mut next,
-                0,
-                &[(conv, current.as_ref().unwrap_or(&input))],
-                i < last,
-            );
-            if let Some(done) = current.replace(next) {
-                self.scratch.keep(done);
-            }
-        }
-        let mut out = current.expect("at least one layer");
+        let mut out = self.scratch.grid(rows, cols, FOLDED);
+        self.stack
+            .run(&self.scratch, &input, None, &mut out, 0, Pass::default());
         for y in 0..rows {
             for x in 0..cols {
                 let (a, b) = (out.cell(y, x) * FOLDED, input.cell(y, x) * input.channels);
