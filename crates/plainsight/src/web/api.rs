@@ -372,7 +372,7 @@ fn estimate_mb(model: &LoadedModel, work: Work, width: usize, height: usize, key
         0.0
     };
     // jpeg-1's restoration filter: the picture twice more (its even-sized copy and
-    // the output) and one tile's activations (a 12 MP reveal: 434 → 594 MB).
+    // the output) and one tile's activations (a 12 MP reveal: 434 → 582 MB).
     let (restore_fixed, restore) = match work {
         Work::Reveal { .. } if model.restores() => (48.0, 12.0 * pixels),
         _ => (0.0, 0.0),
