@@ -149,6 +149,57 @@ def evaluate(net, vr, vs, vk):
     return {k: (float(np.mean([a for a, _ in v])), float(np.mean([b for _, b in v]))) for k, v in sorted(out.items())}
 
 
+def read_filter(path):
+    """The layers of a restore.bin: a list of (weight [out, in, 3, 3], bias [out])."""
+    data = open(path, "rb").read()
+    assert data.startswith(MAGIC), f"{path}: not a restoration filter"
+    at = len(MAGIC)
+    (count,) = struct.unpack_from("<I", data, at)
+    at += 4
+    layers = []
+    for _ in range(count):
+        i, o = struct.unpack_from("<II", data, at)
+        at += 8
+        w = np.frombuffer(data, "<f4", o * i * 9, at).reshape(o, i, 3, 3)
+        at += 4 * o * i * 9
+        b = np.frombuffer(data, "<f4", o, at)
+        at += 4 * o
+        layers.append((torch.from_numpy(w.copy()), torch.from_numpy(b.copy())))
+    return layers
+
+
+def grow_from(net, layers):
+    """Starts `net` as the smaller trained filter `layers`, computing the same function.
+
+    The old layers fill the first channels of the new ones; each extra layer, inserted
+    before the last, passes the old channels through (a centre tap of 1: its inputs
+    come after a ReLU, so the ReLU after it changes nothing). An added channel reads
+    everything with small random weights, but no old channel and not the last layer
+    reads it yet, so the grown filter starts where the old one ended.
+    """
+    convs = list(net.convs)
+    hidden = layers[:-1]
+    assert len(layers) <= len(convs), "the new filter must be at least as deep"
+    width = hidden[0][0].shape[0]
+    assert width <= convs[0].weight.shape[0], "the new filter must be at least as wide"
+    with torch.no_grad():
+        for j, c in enumerate(convs[:-1]):
+            c.weight.mul_(0.1)
+            c.bias.zero_()
+            c.weight[:width] = 0
+            if j < len(hidden):
+                w, b = hidden[j]
+                c.weight[:width, :w.shape[1]] = w
+                c.bias[:width] = b
+            else:
+                for k in range(width):
+                    c.weight[k, k, 1, 1] = 1
+        w, b = layers[-1]
+        convs[-1].weight.zero_()
+        convs[-1].weight[:, :width] = w
+        convs[-1].bias.copy_(b)
+
+
 def export(net, path):
     convs = list(net.convs)
     data = bytearray(MAGIC) + struct.pack("<I", len(convs))
@@ -175,6 +226,8 @@ def main():
     p.add_argument("--minutes", type=float, default=40)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init", help="a trained restore.bin to start from, grown to --width and --depth")
+    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (cosine to 5 %% of it)")
     p.add_argument("--out", required=True)
     args = p.parse_args()
     args.code = os.path.join(args.work, "code-only")
@@ -188,14 +241,16 @@ def main():
     tr, ts, _ = load(train)
     vr, vs, vk = load(val)
     net = Filter(args.width, args.depth)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    if args.init:
+        grow_from(net, read_filter(args.init))
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     log = open(os.path.join(args.work, "train_log.csv"), "w")
     log.write("step,seconds,loss," + ",".join(f"{k}_before,{k}_after" for k in evaluate(net, vr, vs, vk)) + "\n")
     patch, batch, step, start, total = 64, 16, 0, time.time(), args.minutes * 60
     while time.time() - start < total:
         frac = (time.time() - start) / total
         for g in opt.param_groups:
-            g["lr"] = 1e-3 * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+            g["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
         idx = torch.randint(0, len(tr), (batch,))
         # Offsets on the 16-px grid keep every patch's phases those of its blocks.
         oy, ox = [int(v) * 16 for v in torch.randint(0, (tr.shape[2] - patch) // 16 + 1, (2,))]

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use plainsight_core::RgbImage;
 
 /// Extensions `train` and `eval` pick up when they walk a folder.
-const PHOTO_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "tif", "tiff"];
+const PHOTO_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "tif", "tiff", "bmp"];
 
 /// Largest image we agree to decode (pixels), so a hostile file cannot eat all memory.
 pub const MAX_PIXELS: u64 = 100_000_000;
@@ -87,7 +87,7 @@ impl std::fmt::Display for TooLarge {
 
 impl std::error::Error for TooLarge {}
 
-/// Decodes image bytes (PNG, JPEG or TIFF, found from the content).
+/// Decodes image bytes (PNG, JPEG, TIFF or BMP, found from the content).
 pub fn decode(bytes: &[u8]) -> Result<RgbImage> {
     decode_limited(bytes, MAX_PIXELS)
 }
@@ -162,7 +162,10 @@ pub fn find_photos(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     found.sort();
     if found.is_empty() {
-        bail!("no PNG, JPEG or TIFF photos found in {}", dir.display());
+        bail!(
+            "no PNG, JPEG, TIFF or BMP photos found in {}",
+            dir.display()
+        );
     }
     Ok(found)
 }
@@ -220,5 +223,19 @@ mod tests {
         let mut padded = jpeg.clone();
         padded.extend_from_slice(&[0; 16]);
         assert!(decode(&padded).is_ok());
+    }
+
+    #[test]
+    fn a_folder_walk_finds_bmp_photos() {
+        // T91, one of the training sets, is BMP: it must not be skipped silently.
+        let dir = tempfile::tempdir().unwrap();
+        let image = noisy(20, 12);
+        image::RgbImage::from(&image)
+            .save(dir.path().join("t1.BMP"))
+            .unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not a photo").unwrap();
+        let photos = load_named_photos(dir.path()).unwrap();
+        assert_eq!(photos.len(), 1);
+        assert_eq!(photos[0].1, image);
     }
 }

@@ -36,7 +36,7 @@ fn hide_download_and_reveal_in_a_real_browser() {
     assert!(message
         .as_str()
         .unwrap()
-        .contains("not a PNG, JPEG or TIFF"));
+        .contains("not a PNG, JPEG, TIFF or BMP"));
     assert_eq!(
         browser.script("return document.getElementById('hide-button').disabled"),
         true

@@ -173,7 +173,7 @@ fn bad_requests_get_clear_errors_and_the_server_keeps_serving() {
                 .to_string()
                 .into_bytes(),
             400,
-            "cover: not a PNG, JPEG or TIFF",
+            "cover: not a PNG, JPEG, TIFF or BMP",
         ),
         (
             "POST",

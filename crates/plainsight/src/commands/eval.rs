@@ -26,7 +26,7 @@ use crate::model;
 /// secrets. Every container is rounded to 8 bits, as a PNG stores it, before reveal.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Folder of photos (PNG, JPEG, TIFF; searched recursively)
+    /// Folder of photos (PNG, JPEG, TIFF, BMP; searched recursively)
     #[arg(long)]
     data: PathBuf,
     /// Secrets per cover

@@ -20,7 +20,7 @@ use crate::output::{self, Existing};
 /// The container is an 8-bit RGB PNG the size of the cover.
 #[derive(Debug, Args)]
 pub struct HideArgs {
-    /// The cover photo the secrets hide in (PNG, JPEG or TIFF; `-`: standard input),
+    /// The cover photo the secrets hide in (PNG, JPEG, TIFF or BMP; `-`: standard input),
     /// or a folder of covers: then each --secret and --out are folders too, photos
     /// are paired by sorted name, and a summary lists every container
     #[arg(long)]

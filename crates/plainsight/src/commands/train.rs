@@ -24,7 +24,7 @@ use files::{read_checkpoint, FileObserver};
 /// Train a model on a folder of photos (covers and secrets are drawn from it at random)
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Folder of training photos (PNG, JPEG, TIFF; searched recursively)
+    /// Folder of training photos (PNG, JPEG, TIFF, BMP; searched recursively)
     #[arg(long)]
     data: PathBuf,
     /// Folder of validation photos (centre crops, measured on 8-bit containers)

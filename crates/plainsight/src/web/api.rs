@@ -1,5 +1,5 @@
 //! `POST /api/hide`, `/api/reveal` and `/api/inspect`: JSON in, JSON out,
-//! images as base64 PNG (requests may also send JPEG or TIFF, bare or as data
+//! images as base64 PNG (requests may also send JPEG, TIFF or BMP, bare or as data
 //! URLs).
 //!
 //! Each runs on a model worker (a blocking thread) with the request's whole body.
@@ -657,7 +657,7 @@ fn decode_field(name: &str, bytes: &[u8], limits: Limits) -> Result<RgbImage, Ap
         } else {
             (
                 400,
-                format!("{name}: not a PNG, JPEG or TIFF image we can read ({e:#})"),
+                format!("{name}: not a PNG, JPEG, TIFF or BMP image we can read ({e:#})"),
             )
         };
         ApiError { status, message }
