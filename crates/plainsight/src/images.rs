@@ -9,6 +9,9 @@ use plainsight_core::RgbImage;
 /// Extensions `train` and `eval` pick up when they walk a folder.
 const PHOTO_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "tif", "tiff", "bmp"];
 
+/// The formats [`decode`] reads, as messages name them (one list, so they agree).
+pub const FORMATS: &str = "PNG, JPEG, TIFF or BMP";
+
 /// Largest image we agree to decode (pixels), so a hostile file cannot eat all memory.
 pub const MAX_PIXELS: u64 = 100_000_000;
 
@@ -162,10 +165,7 @@ pub fn find_photos(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     found.sort();
     if found.is_empty() {
-        bail!(
-            "no PNG, JPEG, TIFF or BMP photos found in {}",
-            dir.display()
-        );
+        bail!("no {FORMATS} photos found in {}", dir.display());
     }
     Ok(found)
 }

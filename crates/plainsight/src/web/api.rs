@@ -658,7 +658,10 @@ fn decode_field(name: &str, bytes: &[u8], limits: Limits) -> Result<RgbImage, Ap
         } else {
             (
                 400,
-                format!("{name}: not a PNG, JPEG, TIFF or BMP image we can read ({e:#})"),
+                format!(
+                    "{name}: not a {} image we can read ({e:#})",
+                    images::FORMATS
+                ),
             )
         };
         ApiError { status, message }
