@@ -14,6 +14,13 @@
 //! The steps split a budget (the container PSNR asked for) so that the expected
 //! reveal error is least: with σₖ the component's spread and nₖ its slot's JPEG
 //! step, Δₖ² ∝ σₖ·nₖ.
+//!
+//! With a block gain (codes since December 2026), the finest slot carries instead
+//! which of [`GAINS`] scales the block's range: a flat block's components are small
+//! and a busy block's large, so one range for all either clips the busy blocks or
+//! spends the flat blocks' cells on values they never take. The hider picks the
+//! gain that costs the block least (clipping against the channel error the range
+//! magnifies); the last component gives its slot up.
 
 use crate::channel::jpeg_approx::quant_tables;
 use crate::code::BlockStatistics;
@@ -29,6 +36,20 @@ const SUB_BLOCKS: usize = (BLOCK / 8) * (BLOCK / 8);
 /// The JPEG quality whose steps rank the slots and weigh the lattice steps.
 const RANKING_QUALITY: u8 = 75;
 const MAGIC: &[u8] = b"plainsight lattice code v1\n";
+/// Codes with a block gain: version 1's fields, then one byte (1: a gain slot).
+const MAGIC_V2: &[u8] = b"plainsight lattice code v2\n";
+/// The scales of a block's range a gain slot chooses from (times `range`).
+pub const GAINS: [f64; 4] = [0.4, 0.7, 1.2, 2.0];
+/// Half a gain level's cell, in the gain slot's JPEG step at the ranking quality:
+/// the quantisation error at that quality is at most half a step, so a gain is read
+/// wrong only past twice that (or at qualities far below it).
+const GAIN_MARGIN: f64 = 1.0;
+/// The JPEG quality whose errors the hider weighs against clipping when it picks a
+/// block's gain (the channel the code is tuned for).
+const GAIN_DESIGN_QUALITY: u8 = 90;
+/// Error variance (levels²) of a coefficient besides JPEG's: 8-bit rounding and
+/// clipped pixels, roughly.
+const ROUNDING_VARIANCE: f64 = 0.6;
 
 /// How a lattice code is built: the choices `plainsight train --code lattice` takes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,6 +65,9 @@ pub struct LatticeParams {
     /// Fraction of each lattice cell left empty at both ends, so small channel
     /// errors at the extremes do not wrap around to the other end.
     pub guard: f64,
+    /// Whether each block sends its own scale of the range ([`GAINS`]) in its
+    /// finest slot, giving up the last component.
+    pub block_gain: bool,
 }
 
 impl Default for LatticeParams {
@@ -53,6 +77,7 @@ impl Default for LatticeParams {
             container_db: 35.2,
             range: 2.5,
             guard: 0.12,
+            block_gain: true,
         }
     }
 }
@@ -60,6 +85,7 @@ impl Default for LatticeParams {
 impl LatticeParams {
     fn check(&self) -> Result<()> {
         let ok = (1..=64).contains(&self.slots)
+            && (self.slots > 1 || !self.block_gain)
             && (20.0..=60.0).contains(&self.container_db)
             && self.range > 0.0
             && (0.0..0.5).contains(&self.guard);
@@ -67,7 +93,7 @@ impl LatticeParams {
             Ok(())
         } else {
             Err(Error::Config(format!(
-                "lattice code needs 1-64 slots, a container PSNR of 20-60 dB, a positive \
+                "lattice code needs 1-64 slots (2 with a block gain), a container PSNR of 20-60 dB, a positive \
                  range and a guard below 0.5 (got {self:?})"
             )))
         }
@@ -94,9 +120,14 @@ pub struct LatticeCode {
     spreads: Vec<f32>,
     /// Unit principal directions, one row of [`BLOCK_VALUES`] per component.
     directions: Vec<f32>,
+    /// Every slot, the gain's first if there is one, then the components' in order.
     slots: Vec<Slot>,
-    /// Lattice step per component (luma levels, orthonormal DCT units).
+    /// Lattice step per slot (luma levels, orthonormal DCT units).
     steps: Vec<f64>,
+    /// With a block gain: the expected squared error of the block's components
+    /// (levels², summed) from the design channel at a gain of 1; a gain `s`
+    /// multiplies it by `s²`.
+    channel_error: f64,
 }
 
 impl LatticeCode {
@@ -104,7 +135,7 @@ impl LatticeCode {
     pub fn measure(photos: &[RgbImage], params: LatticeParams) -> Result<Self> {
         params.check()?;
         let stats = BlockStatistics::measure(photos, BLOCK)?;
-        let kept = SUB_BLOCKS * params.slots;
+        let kept = kept_components(&params);
         let dims = stats.dims();
         // BlockStatistics orders directions by increasing variance, values in 0..1.
         let mut spreads = Vec::with_capacity(kept);
@@ -125,7 +156,7 @@ impl LatticeCode {
         directions: Vec<f32>,
     ) -> Result<Self> {
         params.check()?;
-        let kept = SUB_BLOCKS * params.slots;
+        let kept = kept_components(&params);
         if mean.len() != BLOCK_VALUES
             || spreads.len() != kept
             || directions.len() != kept * BLOCK_VALUES
@@ -151,20 +182,37 @@ impl LatticeCode {
                 .then(a.sub_block.cmp(&b.sub_block))
                 .then(a.u.cmp(&b.u))
         });
+        // Mean squared change per pixel allowed, times the pixels of a block, times
+        // 12 (a uniform error over a cell of Δ has mean square Δ²/12).
+        let mut budget =
+            (BLOCK * BLOCK) as f64 * 255f64.powi(2) / 10f64.powf(params.container_db / 10.0) * 12.0;
+        let mut steps = Vec::with_capacity(slots.len());
+        if params.block_gain {
+            let gain_step = 2.0 * GAINS.len() as f64 * GAIN_MARGIN * step_of(&slots[0]);
+            budget = (budget - gain_step * gain_step).max(budget / 2.0);
+            steps.push(gain_step);
+        }
+        let component_slots = &slots[slots.len() - kept..];
         let weights: Vec<f64> = spreads
             .iter()
-            .zip(&slots)
+            .zip(component_slots)
             .map(|(&spread, slot)| spread.max(1e-3) as f64 * step_of(slot))
             .collect();
         let total: f64 = weights.iter().sum();
-        // Mean squared change per pixel allowed, times the pixels of a block, times
-        // 12 (a uniform error over a cell of Δ has mean square Δ²/12).
-        let budget =
-            (BLOCK * BLOCK) as f64 * 255f64.powi(2) / 10f64.powf(params.container_db / 10.0) * 12.0;
-        let steps = weights
+        steps.extend(weights.iter().map(|w| (w / total * budget).sqrt()));
+        // The design channel's error in each slot, as a fraction of its cell,
+        // magnified by the component's range.
+        let design = quant_tables(GAIN_DESIGN_QUALITY)[0];
+        let cell = 2.0 * params.range / (1.0 - 2.0 * params.guard);
+        let channel_error = component_slots
             .iter()
-            .map(|w| (w / total * budget).sqrt())
-            .collect();
+            .zip(&steps[slots.len() - kept..])
+            .zip(&spreads)
+            .map(|((slot, step), &spread)| {
+                let q = design[slot.u * 8 + slot.v] as f64;
+                (q * q / 12.0 + ROUNDING_VARIANCE) / (step * step) * (cell * spread as f64).powi(2)
+            })
+            .sum();
         Ok(LatticeCode {
             params,
             mean,
@@ -172,6 +220,7 @@ impl LatticeCode {
             directions,
             slots,
             steps,
+            channel_error,
         })
     }
 
@@ -179,12 +228,17 @@ impl LatticeCode {
         self.params
     }
 
-    /// Components (and slots) per secret block.
+    /// Components of the secret per block.
     pub fn components(&self) -> usize {
         self.spreads.len()
     }
 
-    /// Lattice step of component `k`.
+    /// Slots per block: one per component, and the gain's if there is one.
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Lattice step of slot `k`.
     pub fn step(&self, k: usize) -> f64 {
         self.steps[k]
     }
@@ -193,29 +247,72 @@ impl LatticeCode {
         &self.slots
     }
 
-    /// Where in its lattice cell each component of a secret block (levels, index
-    /// `channel·256 + row·16 + column`) goes: remainders modulo each slot's step.
+    /// Where in its lattice cell each slot's value for a secret block (levels,
+    /// index `channel·256 + row·16 + column`) goes: remainders modulo each slot's
+    /// step, one per slot.
     pub fn encode(&self, block: &[f32], remainders: &mut [f64]) {
-        let (guard, range) = (self.params.guard, self.params.range);
-        for (k, remainder) in remainders.iter_mut().enumerate() {
-            let direction = &self.directions[k * BLOCK_VALUES..(k + 1) * BLOCK_VALUES];
-            let z: f32 = direction
-                .iter()
-                .zip(block.iter().zip(&self.mean))
-                .map(|(d, (b, m))| d * (b - m))
-                .sum();
-            let t = (z as f64 / (range * self.spreads[k] as f64)).clamp(-1.0, 1.0);
+        let components: Vec<f64> = (0..self.components())
+            .map(|k| {
+                let direction = &self.directions[k * BLOCK_VALUES..(k + 1) * BLOCK_VALUES];
+                let z: f32 = direction
+                    .iter()
+                    .zip(block.iter().zip(&self.mean))
+                    .map(|(d, (b, m))| d * (b - m))
+                    .sum();
+                z as f64
+            })
+            .collect();
+        let (gain, first) = if self.params.block_gain {
+            let level = self.best_gain(&components);
+            remainders[0] = (level as f64 + 0.5) / GAINS.len() as f64 * self.steps[0];
+            (GAINS[level], 1)
+        } else {
+            (1.0, 0)
+        };
+        let (guard, range) = (self.params.guard, self.params.range * gain);
+        for (k, (&z, remainder)) in components.iter().zip(&mut remainders[first..]).enumerate() {
+            let t = (z / (range * self.spreads[k] as f64)).clamp(-1.0, 1.0);
             let fraction = guard + (t + 1.0) / 2.0 * (1.0 - 2.0 * guard);
-            *remainder = fraction * self.steps[k];
+            *remainder = fraction * self.steps[first + k];
         }
     }
 
-    /// The secret block (levels, unclipped) from the coefficients read at the slots.
+    /// The gain level that costs a block with these components least: what
+    /// clipping at the gain's range removes, plus the design channel's error,
+    /// which grows with the range.
+    fn best_gain(&self, components: &[f64]) -> usize {
+        let cost = |gain: f64| {
+            let clipped: f64 = components
+                .iter()
+                .zip(&self.spreads)
+                .map(|(z, &spread)| {
+                    let over = z.abs() - gain * self.params.range * spread as f64;
+                    over.max(0.0).powi(2)
+                })
+                .sum();
+            clipped + gain * gain * self.channel_error
+        };
+        (0..GAINS.len())
+            .min_by(|&a, &b| cost(GAINS[a]).total_cmp(&cost(GAINS[b])))
+            .unwrap_or(0)
+    }
+
+    /// The secret block (levels, unclipped) from the coefficients read at the
+    /// slots, one per slot.
     pub fn decode(&self, coefficients: &[f64], block: &mut [f32]) {
         let guard = self.params.guard;
         block.copy_from_slice(&self.mean);
-        for (k, &c) in coefficients.iter().enumerate() {
-            let fraction = c.rem_euclid(self.steps[k]) / self.steps[k];
+        let (gain, first) = if self.params.block_gain {
+            let fraction = coefficients[0].rem_euclid(self.steps[0]) / self.steps[0];
+            let level = (fraction * GAINS.len() as f64) as usize;
+            (GAINS[level.min(GAINS.len() - 1)], 1)
+        } else {
+            (1.0, 0)
+        };
+        let range = self.params.range * gain;
+        for (k, &c) in coefficients[first..].iter().enumerate() {
+            let step = self.steps[first + k];
+            let fraction = c.rem_euclid(step) / step;
             // Past half the guard the value most likely wrapped from the other end.
             let t = if fraction < guard / 2.0 {
                 0.0
@@ -224,7 +321,7 @@ impl LatticeCode {
             } else {
                 ((fraction - guard) / (1.0 - 2.0 * guard)).clamp(0.0, 1.0)
             };
-            let z = ((2.0 * t - 1.0) * self.params.range * self.spreads[k] as f64) as f32;
+            let z = ((2.0 * t - 1.0) * range * self.spreads[k] as f64) as f32;
             let direction = &self.directions[k * BLOCK_VALUES..(k + 1) * BLOCK_VALUES];
             for (b, d) in block.iter_mut().zip(direction) {
                 *b += z * d;
@@ -239,15 +336,18 @@ impl LatticeCode {
         (remainder - c + step / 2.0).rem_euclid(step) - step / 2.0
     }
 
-    /// The file `plainsight train --code lattice` writes: a magic line, the four
-    /// parameters and the slot count, then the mean, the spreads and the
-    /// directions as little-endian 32-bit floats.
+    /// The file `plainsight train --code lattice` writes: a magic line, the slot
+    /// count and three parameters (with a block gain, version 2: then one byte, 1),
+    /// then the mean, the spreads and the directions as little-endian 32-bit floats.
     pub fn to_bytes(&self) -> Vec<u8> {
         let p = self.params;
-        let mut bytes = MAGIC.to_vec();
+        let mut bytes = if p.block_gain { MAGIC_V2 } else { MAGIC }.to_vec();
         bytes.extend((p.slots as u32).to_le_bytes());
         for value in [p.container_db, p.range, p.guard] {
             bytes.extend(value.to_le_bytes());
+        }
+        if p.block_gain {
+            bytes.push(1);
         }
         for value in self
             .mean
@@ -263,8 +363,12 @@ impl LatticeCode {
     /// Reads [`LatticeCode::to_bytes`]; anything else is an error.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let bad = || Error::Data("not a plainsight lattice code (or a damaged one)".into());
-        let rest = bytes.strip_prefix(MAGIC).ok_or_else(bad)?;
-        if rest.len() < 28 {
+        let (rest, block_gain) = match bytes.strip_prefix(MAGIC) {
+            Some(rest) => (rest, false),
+            None => (bytes.strip_prefix(MAGIC_V2).ok_or_else(bad)?, true),
+        };
+        let header = if block_gain { 29 } else { 28 };
+        if rest.len() < header || (block_gain && rest[28] != 1) {
             return Err(bad());
         }
         let slots = u32::from_le_bytes(rest[..4].try_into().map_err(|_| bad())?) as usize;
@@ -274,10 +378,11 @@ impl LatticeCode {
             container_db: float(0),
             range: float(1),
             guard: float(2),
+            block_gain,
         };
         params.check().map_err(|_| bad())?;
-        let kept = SUB_BLOCKS * slots;
-        let floats: Vec<f32> = rest[28..]
+        let kept = kept_components(&params);
+        let floats: Vec<f32> = rest[header..]
             .chunks(4)
             .map(|c| c.try_into().map(f32::from_le_bytes).map_err(|_| bad()))
             .collect::<Result<_>>()?;
@@ -290,6 +395,11 @@ impl LatticeCode {
         let (spreads, directions) = rest.split_at(kept);
         Self::assemble(params, mean.to_vec(), spreads.to_vec(), directions.to_vec())
     }
+}
+
+/// Principal components a code keeps: one per slot but the gain's.
+fn kept_components(params: &LatticeParams) -> usize {
+    SUB_BLOCKS * params.slots - usize::from(params.block_gain)
 }
 
 /// JPEG's zigzag order of the 64 frequencies `(u, v)`.
@@ -308,7 +418,7 @@ mod tests {
     use super::*;
 
     fn toy_code(params: LatticeParams) -> LatticeCode {
-        let kept = SUB_BLOCKS * params.slots;
+        let kept = kept_components(&params);
         let mut directions = vec![0.0; kept * BLOCK_VALUES];
         for k in 0..kept {
             directions[k * BLOCK_VALUES + k] = 1.0;
@@ -329,7 +439,10 @@ mod tests {
 
     #[test]
     fn steps_spend_the_budget_and_favour_the_main_components() {
-        let params = LatticeParams::default();
+        let params = LatticeParams {
+            block_gain: false,
+            ..LatticeParams::default()
+        };
         let code = toy_code(params);
         let mean_square: f64 = code.steps.iter().map(|s| s * s / 12.0).sum::<f64>() / 256.0;
         let psnr = 10.0 * (255f64.powi(2) / mean_square).log10();
@@ -348,12 +461,21 @@ mod tests {
 
     #[test]
     fn encode_then_decode_returns_what_the_components_keep() {
-        let code = toy_code(LatticeParams::default());
+        for block_gain in [false, true] {
+            encode_then_decode_with(block_gain);
+        }
+    }
+
+    fn encode_then_decode_with(block_gain: bool) {
+        let code = toy_code(LatticeParams {
+            block_gain,
+            ..LatticeParams::default()
+        });
         let mut block = vec![128.0f32; BLOCK_VALUES];
         block[0] = 150.0;
         block[3] = 120.0;
         block[700] = 20.0; // outside the kept components: lost
-        let mut remainders = vec![0.0; code.components()];
+        let mut remainders = vec![0.0; code.slot_count()];
         code.encode(&block, &mut remainders);
         // Any coefficient moved onto its remainder decodes the same, whatever the cover.
         let coefficients: Vec<f64> = remainders
@@ -375,6 +497,35 @@ mod tests {
     }
 
     #[test]
+    fn a_block_gain_fits_the_range_to_the_block() {
+        let code = toy_code(LatticeParams::default());
+        assert_eq!(code.slot_count(), code.components() + 1);
+        // Component 0's spread is 40: a block 4 σ out needs the widest range, a
+        // block barely off the mean the narrowest.
+        let component = |z: f64| {
+            let mut c = vec![0.0; code.components()];
+            c[0] = z;
+            c
+        };
+        assert_eq!(code.best_gain(&component(160.0)), GAINS.len() - 1);
+        assert_eq!(code.best_gain(&component(1.0)), 0);
+        // Both come back nearly exactly: the narrow one to a fraction of a level.
+        for z in [160.0f32, 1.0] {
+            let mut block = vec![128.0f32; BLOCK_VALUES];
+            block[0] += z;
+            let mut remainders = vec![0.0; code.slot_count()];
+            code.encode(&block, &mut remainders);
+            let mut back = vec![0.0f32; BLOCK_VALUES];
+            code.decode(&remainders, &mut back);
+            assert!(
+                (back[0] - block[0]).abs() < 0.05 * z.max(1.0),
+                "{z}: {}",
+                back[0]
+            );
+        }
+    }
+
+    #[test]
     fn bytes_round_trip_and_damage_is_refused() {
         let code = toy_code(LatticeParams {
             slots: 4,
@@ -388,5 +539,15 @@ mod tests {
         let mut wrong_slots = bytes.clone();
         wrong_slots[MAGIC.len()] = 5;
         assert!(LatticeCode::from_bytes(&wrong_slots).is_err());
+        // Version 1 (no gain) files read as they were written.
+        let v1 = toy_code(LatticeParams {
+            slots: 4,
+            block_gain: false,
+            ..LatticeParams::default()
+        });
+        let v1_bytes = v1.to_bytes();
+        assert!(v1_bytes.starts_with(MAGIC));
+        assert_eq!(LatticeCode::from_bytes(&v1_bytes).unwrap(), v1);
+        assert!(bytes.starts_with(MAGIC_V2));
     }
 }

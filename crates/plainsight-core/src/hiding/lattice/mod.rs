@@ -222,7 +222,7 @@ impl LatticeHider {
     /// secret is smooth, then no longer move the cover alike (measured on 50
     /// bsds500/test pairs: container 34.52 dB dithered, 33.84 without).
     fn dithers(&self, key: Option<&[u8; 32]>, blocks: usize) -> Vec<f64> {
-        let k = self.code.components();
+        let k = self.code.slot_count();
         let mut rng = ChaCha20Rng::from_seed(*key.unwrap_or(&PUBLIC_DITHER));
         rng.set_stream(DITHER_STREAM);
         (0..blocks * k)
@@ -240,7 +240,7 @@ impl LatticeHider {
         check_same_size(cover, &secrets[0])?;
         check_size(cover)?;
         let width = cover.width();
-        let k = self.code.components();
+        let k = self.code.slot_count();
         let mut remainders = self.dithers(key, blocks(cover).count());
         let mut encoded = vec![0.0; k];
         let mut block = vec![0f32; BLOCK_VALUES];
@@ -297,7 +297,7 @@ impl LatticeHider {
         check_size(container)?;
         let (width, height) = (container.width(), container.height());
         let (across, down) = (width / BLOCK, height / BLOCK);
-        let k = self.code.components();
+        let k = self.code.slot_count();
         let dithers = self.dithers(key, across * down);
         let pixels: Vec<f64> = container.as_bytes().iter().map(|&b| b as f64).collect();
         let mut revealed = RgbImage::filled(across * BLOCK, down * BLOCK, [0; 3])?;
