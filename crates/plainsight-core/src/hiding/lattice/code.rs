@@ -4,9 +4,10 @@
 //! A secret block of 16×16 pixels (768 values) is reduced to its `K` main principal
 //! components, measured on training photos. The cover region under it is four 8×8
 //! luma blocks on JPEG's grid; in each, the `m` lowest DCT frequencies (zigzag
-//! order) are slots, `K = 4m`. The components with the most variance go to the
-//! slots JPEG quantises most finely. Component `k`, clipped to ±`range`·σₖ, becomes
-//! a fraction of its slot's lattice step Δₖ, and hiding moves the cover's
+//! order) are slots, `K = 4m` (one fewer with a block gain, below). The components
+//! with the most variance go to the slots JPEG quantises most finely. Component
+//! `k`, clipped to ±`range`·σₖ, becomes a fraction of its slot's lattice step Δₖ,
+//! and hiding moves the cover's
 //! coefficient to the nearest value with that remainder modulo Δₖ: the cover costs
 //! Δₖ²/12 on average whatever it holds, and what JPEG or noise adds to the
 //! coefficient comes back divided by Δₖ.
@@ -38,8 +39,10 @@ const RANKING_QUALITY: u8 = 75;
 const MAGIC: &[u8] = b"plainsight lattice code v1\n";
 /// Codes with a block gain: version 1's fields, then one byte (1: a gain slot).
 const MAGIC_V2: &[u8] = b"plainsight lattice code v2\n";
-/// The scales of a block's range a gain slot chooses from (times `range`).
-pub const GAINS: [f64; 4] = [0.4, 0.7, 1.2, 2.0];
+/// The scales of a block's range a gain slot chooses from (times `range`), in the
+/// order of their cells. The cells wrap around, so a gain misread by one cell
+/// either way is at worst 3 times off (in increasing order 2.0 would wrap to 0.4).
+pub const GAINS: [f64; 4] = [0.4, 0.7, 2.0, 1.2];
 /// Half a gain level's cell, in the gain slot's JPEG step at the ranking quality:
 /// the quantisation error at that quality is at most half a step, so a gain is read
 /// wrong only past twice that (or at qualities far below it).
@@ -55,7 +58,7 @@ const ROUNDING_VARIANCE: f64 = 0.6;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LatticeParams {
     /// Slots per 8×8 luma block (1 to 64; the secret keeps four times as many
-    /// principal components per 16×16 block).
+    /// principal components per 16×16 block, one fewer with a block gain).
     pub slots: usize,
     /// Container PSNR the lattice steps are sized for (dB, before 8-bit rounding
     /// and clipping).
@@ -85,15 +88,15 @@ impl Default for LatticeParams {
 impl LatticeParams {
     fn check(&self) -> Result<()> {
         let ok = (1..=64).contains(&self.slots)
-            && (self.slots > 1 || !self.block_gain)
             && (20.0..=60.0).contains(&self.container_db)
             && self.range > 0.0
+            && self.range.is_finite()
             && (0.0..0.5).contains(&self.guard);
         if ok {
             Ok(())
         } else {
             Err(Error::Config(format!(
-                "lattice code needs 1-64 slots (2 with a block gain), a container PSNR of 20-60 dB, a positive \
+                "lattice code needs 1-64 slots, a container PSNR of 20-60 dB, a positive \
                  range and a guard below 0.5 (got {self:?})"
             )))
         }
@@ -189,7 +192,16 @@ impl LatticeCode {
         let mut steps = Vec::with_capacity(slots.len());
         if params.block_gain {
             let gain_step = 2.0 * GAINS.len() as f64 * GAIN_MARGIN * step_of(&slots[0]);
-            budget = (budget - gain_step * gain_step).max(budget / 2.0);
+            // The gain's step is set by JPEG, not by the budget: past about 48 dB
+            // it would take more than half of it.
+            if gain_step * gain_step > budget / 2.0 {
+                return Err(Error::Config(format!(
+                    "a lattice code with a block gain cannot reach a {} dB container \
+                     (at most about 48 dB)",
+                    params.container_db
+                )));
+            }
+            budget -= gain_step * gain_step;
             steps.push(gain_step);
         }
         let component_slots = &slots[slots.len() - kept..];
@@ -251,6 +263,7 @@ impl LatticeCode {
     /// index `channel·256 + row·16 + column`) goes: remainders modulo each slot's
     /// step, one per slot.
     pub fn encode(&self, block: &[f32], remainders: &mut [f64]) {
+        debug_assert_eq!(remainders.len(), self.slot_count());
         let components: Vec<f64> = (0..self.components())
             .map(|k| {
                 let direction = &self.directions[k * BLOCK_VALUES..(k + 1) * BLOCK_VALUES];
@@ -298,8 +311,9 @@ impl LatticeCode {
     }
 
     /// The secret block (levels, unclipped) from the coefficients read at the
-    /// slots, one per slot.
+    /// slots, one per slot, the dither already taken off.
     pub fn decode(&self, coefficients: &[f64], block: &mut [f32]) {
+        debug_assert_eq!(coefficients.len(), self.slot_count());
         let guard = self.params.guard;
         block.copy_from_slice(&self.mean);
         let (gain, first) = if self.params.block_gain {
@@ -329,7 +343,7 @@ impl LatticeCode {
         }
     }
 
-    /// How far coefficient `c` of component `k` moves to land on `remainder`
+    /// How far coefficient `c` of slot `k` moves to land on `remainder`
     /// modulo the step: the nearest such value, at most half a step away.
     pub fn move_to(&self, k: usize, c: f64, remainder: f64) -> f64 {
         let step = self.steps[k];
@@ -399,7 +413,7 @@ impl LatticeCode {
 
 /// Principal components a code keeps: one per slot but the gain's.
 fn kept_components(params: &LatticeParams) -> usize {
-    SUB_BLOCKS * params.slots - usize::from(params.block_gain)
+    (SUB_BLOCKS * params.slots).saturating_sub(usize::from(params.block_gain))
 }
 
 /// JPEG's zigzag order of the 64 frequencies `(u, v)`.
@@ -439,15 +453,22 @@ mod tests {
 
     #[test]
     fn steps_spend_the_budget_and_favour_the_main_components() {
-        let params = LatticeParams {
+        for block_gain in [false, true] {
+            let params = LatticeParams {
+                block_gain,
+                ..LatticeParams::default()
+            };
+            let code = toy_code(params);
+            let mean_square: f64 = code.steps.iter().map(|s| s * s / 12.0).sum::<f64>() / 256.0;
+            let psnr = 10.0 * (255f64.powi(2) / mean_square).log10();
+            assert!((psnr - params.container_db).abs() < 1e-9, "{psnr}");
+            let first = usize::from(block_gain);
+            assert!(code.steps[first] > code.steps[code.slot_count() - 1]);
+        }
+        let code = toy_code(LatticeParams {
             block_gain: false,
             ..LatticeParams::default()
-        };
-        let code = toy_code(params);
-        let mean_square: f64 = code.steps.iter().map(|s| s * s / 12.0).sum::<f64>() / 256.0;
-        let psnr = 10.0 * (255f64.powi(2) / mean_square).log10();
-        assert!((psnr - params.container_db).abs() < 1e-9, "{psnr}");
-        assert!(code.steps[0] > code.steps[code.components() - 1]);
+        });
         // Slots go from JPEG's finest steps to its coarsest, all four blocks alike.
         let jpeg = quant_tables(RANKING_QUALITY)[0];
         let step = |s: &Slot| jpeg[s.u * 8 + s.v];
@@ -507,8 +528,10 @@ mod tests {
             c[0] = z;
             c
         };
-        assert_eq!(code.best_gain(&component(160.0)), GAINS.len() - 1);
-        assert_eq!(code.best_gain(&component(1.0)), 0);
+        let widest = GAINS.iter().position(|&g| g == 2.0).unwrap();
+        let narrowest = GAINS.iter().position(|&g| g == 0.4).unwrap();
+        assert_eq!(code.best_gain(&component(160.0)), widest);
+        assert_eq!(code.best_gain(&component(1.0)), narrowest);
         // Both come back nearly exactly: the narrow one to a fraction of a level.
         for z in [160.0f32, 1.0] {
             let mut block = vec![128.0f32; BLOCK_VALUES];
@@ -523,6 +546,48 @@ mod tests {
                 back[0]
             );
         }
+    }
+
+    #[test]
+    fn a_gain_is_read_right_within_its_margin_and_wrong_past_it() {
+        let code = toy_code(LatticeParams::default());
+        // Half a gain cell: the margin times the gain slot's quality-75 JPEG step (5).
+        let margin = GAIN_MARGIN * 5.0;
+        assert!((code.step(0) - 2.0 * GAINS.len() as f64 * margin).abs() < 1e-9);
+        let mut block = vec![128.0f32; BLOCK_VALUES];
+        block[0] += 60.0;
+        let mut remainders = vec![0.0; code.slot_count()];
+        code.encode(&block, &mut remainders);
+        let decode = |shift: f64| {
+            let mut coefficients = remainders.clone();
+            coefficients[0] += shift;
+            let mut back = vec![0.0f32; BLOCK_VALUES];
+            code.decode(&coefficients, &mut back);
+            back[0]
+        };
+        let clean = decode(0.0);
+        for shift in [-0.98 * margin, 0.98 * margin] {
+            assert_eq!(decode(shift), clean, "{shift}");
+        }
+        for shift in [-1.02 * margin, 1.02 * margin] {
+            assert_ne!(decode(shift), clean, "{shift}");
+        }
+    }
+
+    #[test]
+    fn a_block_gain_refuses_a_budget_it_cannot_keep() {
+        let params = |container_db| LatticeParams {
+            container_db,
+            ..LatticeParams::default()
+        };
+        let refused = LatticeCode::assemble(
+            params(55.0),
+            vec![128.0; BLOCK_VALUES],
+            vec![1.0; 63],
+            vec![0.0; 63 * BLOCK_VALUES],
+        );
+        assert!(refused.is_err());
+        assert_eq!(toy_code(params(45.0)).slot_count(), 64);
     }
 
     #[test]
@@ -549,5 +614,8 @@ mod tests {
         assert!(v1_bytes.starts_with(MAGIC));
         assert_eq!(LatticeCode::from_bytes(&v1_bytes).unwrap(), v1);
         assert!(bytes.starts_with(MAGIC_V2));
+        let mut wrong_flag = bytes.clone();
+        wrong_flag[MAGIC_V2.len() + 28] = 2;
+        assert!(LatticeCode::from_bytes(&wrong_flag).is_err());
     }
 }
