@@ -9,11 +9,16 @@ random keys) and with no key, and compares each output with the secret three way
 - SSIM of the same output with its 4x4 blocks shuffled at random (a control with the
   output's colours, its noise and how that noise varies from block to block, but by
   construction no layout);
-- SSIM of a flat image of the output's mean colour.
+- SSIM of a flat image of the output's mean colour;
+- SSIM of the same output against an unrelated photo (one not in any pair): a control
+  that keeps the output exactly as it is, so it also fits outputs whose own texture
+  (smooth noise, say) scores differently from their block-shuffled copy.
 
 "structure" = SSIM(output) - SSIM(block-shuffled output): what the output's arrangement adds.
 Zero (within the spread over pairs) means nothing of where things are in the secret
 survives; a mosaic of genuine tiles or an energy outline shows up as a positive excess.
+"excess over unrelated" = SSIM against the secret - SSIM against the unrelated photo: what
+the output knows of this secret rather than of photos in general.
 
 Usage: python3 bench/wrong_key_structure.py MODEL [--pairs 20] [--bin target/release/plainsight]
 """
@@ -86,29 +91,34 @@ def main():
             centre_crop(photos[i]).save(t / "cover.png")
             centre_crop(photos[i + 1]).save(t / "secret.png")
             secret = np.asarray(Image.open(t / "secret.png"), float)
+            unrelated = np.asarray(centre_crop(photos[args.pairs + 1 + i]), float)
             run = lambda *a: subprocess.run([args.bin, "-q", *a], check=True)
             run("hide", "--model", args.model, "--key", RIGHT, "--cover", str(t / "cover.png"),
                 "--secret", str(t / "secret.png"), "--out", str(t / "c.png"), "--force")
             for key in [RIGHT] + keys:
-                extra = [] if key is None else ["--key", key]
+                extra = [] if key is None else [f"--key={key}"]  # "=": a random key may start with "-"
                 run("reveal", "--model", args.model, *extra, "--stego", str(t / "c.png"),
                     "--out", str(t / "r.png"), "--force")
                 out = np.asarray(Image.open(t / "r.png"), float)
                 shuffled = block_shuffled(out, args.block, rng)
                 flat = np.broadcast_to(out.reshape(-1, 3).mean(0), out.shape)
                 s = ssim(secret, out)
-                entry = (psnr(secret, out), s, ssim(secret, shuffled), ssim(secret, flat))
+                entry = (psnr(secret, out), s, ssim(secret, shuffled), ssim(secret, flat),
+                         ssim(unrelated, out))
                 row = "right key" if key == RIGHT else ("no key" if key is None else "wrong keys")
                 rows[row].append(entry)
     print(f"model {args.model}: {args.pairs} bsds500/test pairs (256 centre crops), "
           f"{len(keys) - 1} wrong keys ({len(VARIANTS)} one-character variants)")
-    print("| reveal with | PSNR | SSIM | SSIM, blocks shuffled | structure (difference) mean / highest | SSIM, flat mean colour |")
-    print("|---|---|---|---|---|---|")
+    print("| reveal with | PSNR | SSIM | SSIM, blocks shuffled | structure (difference) mean / highest "
+          "| SSIM, flat mean colour | SSIM against an unrelated photo | excess over unrelated, mean ± 2 s.e. |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, entries in rows.items():
         e = np.array(entries)
         excess = e[:, 1] - e[:, 2]
+        over_unrelated = e[:, 1] - e[:, 4]
         print(f"| {name} | {e[:, 0].mean():.2f} | {e[:, 1].mean():.4f} | {e[:, 2].mean():.4f} | "
-              f"{excess.mean():+.4f} / {excess.max():+.4f} | {e[:, 3].mean():.4f} |")
+              f"{excess.mean():+.4f} / {excess.max():+.4f} | {e[:, 3].mean():.4f} | {e[:, 4].mean():.4f} | "
+              f"{over_unrelated.mean():+.4f} ± {2 * over_unrelated.std(ddof=1) / np.sqrt(len(e)):.4f} |")
 
 
 if __name__ == "__main__":
