@@ -81,6 +81,8 @@ def main():
     ap.add_argument("--bin", default="target/release/plainsight")
     args = ap.parse_args()
     photos = sorted(p for p in DATA.iterdir() if p.suffix.lower() in (".jpg", ".png"))
+    if 2 * args.pairs + 1 > len(photos):
+        sys.exit(f"--pairs {args.pairs}: needs {2 * args.pairs + 1} photos (pairs and unrelated ones), {DATA} has {len(photos)}")
     rng = np.random.default_rng(0)
     keys = VARIANTS + [token.token_urlsafe(12) for _ in range(args.random_keys)] + [None]
     rows = {"right key": []}
