@@ -39,7 +39,7 @@ fn model(
 
 /// The model asked for, or the embedded default for `count` secrets, checked to
 /// carry them (the CLI's rule and messages).
-fn choose(name: Option<&str>, count: usize, keyed: bool) -> PyResult<Shared> {
+fn choose(name: Option<&str>, count: usize) -> PyResult<Shared> {
     plainsight_core::check_secret_count("secrets", count).map_err(value_error)?;
     let (name, hider) = match name.and_then(plainsight_weights::code_by_name) {
         Some(code) => (
@@ -50,7 +50,7 @@ fn choose(name: Option<&str>, count: usize, keyed: bool) -> PyResult<Shared> {
         ),
         None => {
             let embedded =
-                plainsight_weights::choose(name, count, keyed).map_err(PyValueError::new_err)?;
+                plainsight_weights::choose(name, count).map_err(PyValueError::new_err)?;
             let hider = model(embedded.name, || {
                 let stego: Stego<CpuBackend> =
                     Stego::from_bytes(embedded.config_json, embedded.weights, Default::default())?;
@@ -92,7 +92,7 @@ fn hide<'py>(
     model: Option<&str>,
     key: Option<&str>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let stego = choose(model, secrets.len(), key.is_some())?;
+    let stego = choose(model, secrets.len())?;
     let key = self::key(key)?;
     let cover = image(cover.to_vec(), width, height)?;
     let secrets = secrets
@@ -122,7 +122,7 @@ fn reveal<'py>(
     model: Option<&str>,
     key: Option<&str>,
 ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
-    let stego = choose(model, count, key.is_some())?;
+    let stego = choose(model, count)?;
     let key = self::key(key)?;
     let container = image(container.to_vec(), width, height)?;
     let revealed = py

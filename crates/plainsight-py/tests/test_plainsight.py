@@ -42,7 +42,7 @@ def test_three_secrets_and_a_key():
     container = plainsight.hide(cover, secrets, key="a long passphrase")
     right = plainsight.reveal(container, 3, key="a long passphrase")
     wrong = plainsight.reveal(container, 3, key="another passphrase")
-    # With a key the default is the keyed layout: naming keyed-3 reads the same.
+    # The default, with a key or without, is the keyed layout: keyed-3 names it.
     named = plainsight.reveal(container, 3, model="keyed-3", key="a long passphrase")
     for secret, good, bad, same in zip(secrets, right, wrong, named):
         assert psnr(secret, good) > 22

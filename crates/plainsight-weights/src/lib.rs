@@ -5,7 +5,7 @@
 //!
 //! ```
 //! let model = plainsight_weights::for_secrets(2).unwrap();
-//! assert_eq!(model.name, "default-3");
+//! assert_eq!(model.name, "keyed-3");
 //! assert!(model.config_json.contains("\"secrets\": 3"));
 //! assert!(!model.weights.is_empty());
 //! ```
@@ -81,41 +81,24 @@ pub fn by_name(name: &str) -> Option<&'static EmbeddedModel> {
     MODELS.iter().find(|m| m.name == name)
 }
 
-/// The default model for hiding `count` secrets: the smallest `default-N` that
-/// carries that many.
-pub fn for_secrets(count: usize) -> Option<&'static EmbeddedModel> {
-    smallest("default-", count)
-}
-
-/// The default model for hiding `count` secrets under a key: the smallest
+/// The default model for hiding `count` secrets, with a key or without: the smallest
 /// `keyed-N` that carries that many. The keyed layout's key mixes and scatters the
 /// code inside the networks, so without it nothing of the secret's layout comes
-/// back; the `default-N` models only scramble tiles of the secret around
-/// unchanged networks (docs/security.md).
-pub fn keyed_for_secrets(count: usize) -> Option<&'static EmbeddedModel> {
-    smallest("keyed-", count)
-}
-
-fn smallest(prefix: &str, count: usize) -> Option<&'static EmbeddedModel> {
+/// back, and a container without a key is one under a fixed public key, at the same
+/// quality. The `default-N` models (the defaults before 2026-12-03, whose key only
+/// scrambles tiles of the secret around unchanged networks; docs/security.md) stay
+/// embedded under their names for the containers they wrote.
+pub fn for_secrets(count: usize) -> Option<&'static EmbeddedModel> {
     MODELS
         .iter()
-        .filter(|m| m.name.starts_with(prefix) && m.secrets >= count && count > 0)
+        .filter(|m| m.name.starts_with("keyed-") && m.secrets >= count && count > 0)
         .min_by_key(|m| m.secrets)
 }
 
 /// The embedded model called `name`, or without a name the default for `count`
-/// secrets (the keyed default when a key is given); the error is the message a
-/// user reads (the CLI and the Python module both say it).
-pub fn choose(
-    name: Option<&str>,
-    count: usize,
-    keyed: bool,
-) -> Result<&'static EmbeddedModel, String> {
-    let default = if keyed {
-        keyed_for_secrets
-    } else {
-        for_secrets
-    };
+/// secrets; the error is the message a user reads (the CLI and the Python module
+/// both say it).
+pub fn choose(name: Option<&str>, count: usize) -> Result<&'static EmbeddedModel, String> {
     match name {
         Some(name) => by_name(name).ok_or_else(|| {
             format!(
@@ -123,7 +106,7 @@ pub fn choose(
                 names().join(", ")
             )
         }),
-        None => default(count).ok_or_else(|| {
+        None => for_secrets(count).ok_or_else(|| {
             let most = MODELS.iter().map(|m| m.secrets).max().unwrap_or(0);
             format!("no embedded model hides {count} secrets; use 1 to {most}")
         }),
@@ -154,14 +137,12 @@ mod tests {
 
     #[test]
     fn picks_the_smallest_model_that_fits() {
-        assert_eq!(for_secrets(1).unwrap().name, "default-1");
-        assert_eq!(for_secrets(3).unwrap().name, "default-3");
-        assert_eq!(keyed_for_secrets(1).unwrap().name, "keyed-1");
-        assert_eq!(keyed_for_secrets(2).unwrap().name, "keyed-3");
-        assert_eq!(choose(None, 2, true).unwrap().name, "keyed-3");
-        assert_eq!(choose(None, 2, false).unwrap().name, "default-3");
-        assert_eq!(choose(Some("robust"), 1, true).unwrap().name, "robust");
-        assert!(keyed_for_secrets(4).is_none());
+        assert_eq!(for_secrets(1).unwrap().name, "keyed-1");
+        assert_eq!(for_secrets(2).unwrap().name, "keyed-3");
+        assert_eq!(for_secrets(3).unwrap().name, "keyed-3");
+        assert_eq!(choose(None, 2).unwrap().name, "keyed-3");
+        assert_eq!(choose(Some("default-1"), 1).unwrap().name, "default-1");
+        assert_eq!(choose(Some("robust"), 1).unwrap().name, "robust");
         assert!(for_secrets(0).is_none());
         assert!(for_secrets(4).is_none());
         assert!(by_name("nope").is_none());

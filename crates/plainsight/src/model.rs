@@ -177,16 +177,15 @@ fn no_networks(name: &str, what: &str) -> anyhow::Error {
     anyhow!("model {name} is a closed-form code without networks: {what} needs a network model")
 }
 
-/// Loads `--model` if given, else the embedded default for `count` secrets: a
-/// `keyed-N` model when the secrets are hidden under a key (`keyed`), so that the
-/// key mixes the code itself, else a `default-N` one.
+/// Loads `--model` if given, else the embedded default for `count` secrets (a
+/// `keyed-N` model, with a key or without).
 ///
 /// `spec` is an embedded model's name or a folder with `config.json` and `model.mpk`
 /// (what `plainsight train --out` writes) or with `lattice.bin` (`train --code lattice`).
-pub fn load(spec: Option<&str>, count: usize, keyed: bool) -> Result<LoadedModel> {
+pub fn load(spec: Option<&str>, count: usize) -> Result<LoadedModel> {
     let loaded = match spec.and_then(plainsight_weights::code_by_name) {
         Some(code) => embedded_code(code)?,
-        None => match plainsight_weights::choose(spec, count, keyed) {
+        None => match plainsight_weights::choose(spec, count) {
             Ok(model) => embedded(model)?,
             // Not an embedded name: a folder from `plainsight train`, or a mistake.
             Err(unknown) => match spec {

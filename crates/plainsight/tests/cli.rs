@@ -52,6 +52,7 @@ fn roundings_restore_the_covers_pair_balance_or_whole_histogram() {
             .sum()
     };
     let cover = load(&d.join("cover.png"));
+    // default-1's residual: the factors below were measured with it.
     let hide_with = |rounding: &str| {
         let name = format!("{rounding}.png");
         let out = hide(
@@ -59,7 +60,7 @@ fn roundings_restore_the_covers_pair_balance_or_whole_histogram() {
             "cover.png",
             &["secret.png"],
             &name,
-            &["--rounding", rounding],
+            &["--rounding", rounding, "--model", "default-1"],
         );
         assert!(out.status.success(), "{}", stderr(&out));
         load(&d.join(name))
@@ -85,7 +86,15 @@ fn roundings_restore_the_covers_pair_balance_or_whole_histogram() {
     assert_eq!(counts(&stego), counts(&cover));
     assert_ne!(stego, cover, "something must be hidden");
     let out = plainsight(
-        &["reveal", "--stego", "cover-histogram.png", "--out", "r.png"],
+        &[
+            "reveal",
+            "--stego",
+            "cover-histogram.png",
+            "--out",
+            "r.png",
+            "--model",
+            "default-1",
+        ],
         d,
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -109,7 +118,7 @@ fn three_secrets_and_json_output() {
     assert!(out.status.success(), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(json["secrets"], 3);
-    assert_eq!(json["model"], "default-3");
+    assert_eq!(json["model"], "keyed-3");
     assert!(json["container_psnr"].as_f64().unwrap() > 20.0);
 
     let out = plainsight(
@@ -672,10 +681,12 @@ fn inspect_draws_the_figure_and_its_numbers_respond() {
     let d = dir.path();
     save(&photo_like(64, 64, 1), &d.join("cover.png"));
     save(&photo_like(64, 64, 6), &d.join("secret.png"));
-    let out = hide(d, "cover.png", &["secret.png"], "c.png", &[]);
+    // default-1, whose reach (24 pixels) the sensitivity checks below know.
+    let model = ["--model", "default-1"];
+    let out = hide(d, "cover.png", &["secret.png"], "c.png", &model);
     assert!(out.status.success(), "{}", stderr(&out));
     let inspect = |args: &[&str]| -> serde_json::Value {
-        let mut all = vec!["inspect", "--json"];
+        let mut all = vec!["inspect", "--json", "--model", "default-1"];
         all.extend(args);
         let out = plainsight(&all, d);
         assert!(out.status.success(), "{}", stderr(&out));
@@ -864,7 +875,7 @@ fn only_the_same_key_reveals() {
     fs::write(d.join("key.txt"), "open sesame\n").unwrap();
     let from_file = reveal("file.png", &["--key-file", "key.txt"]);
     assert_eq!(from_file, right);
-    // With a key the default is the keyed layout: keyed-1 names the same model.
+    // The default, with a key or without, is the keyed layout: keyed-1 names it.
     let named = reveal("named.png", &["--model", "keyed-1", "--key", "open sesame"]);
     assert_eq!(named, right);
     // The tile scheme of the default-N models stays readable by naming the model.
@@ -926,11 +937,26 @@ fn refined_containers_reveal_better_with_the_plain_reveal_command() {
     let cover = load(&d.join("cover.png"));
     let secret = load(&d.join("secret.png"));
     // (container PSNR, revealed PSNR) for a hide with `extra` options.
+    // default-1: on this small synthetic pair keyed-1's refinement finds no better
+    // container than its start (on photos it does: docs/results.md).
     let run = |name: &str, extra: &[&str]| {
-        let out = hide(d, "cover.png", &["secret.png"], name, extra);
+        let mut args = vec!["--model", "default-1"];
+        args.extend(extra);
+        let out = hide(d, "cover.png", &["secret.png"], name, &args);
         assert!(out.status.success(), "{}", stderr(&out));
         let revealed = format!("revealed-{name}");
-        let out = plainsight(&["reveal", "--stego", name, "--out", &revealed], d);
+        let out = plainsight(
+            &[
+                "reveal",
+                "--stego",
+                name,
+                "--out",
+                &revealed,
+                "--model",
+                "default-1",
+            ],
+            d,
+        );
         assert!(out.status.success(), "{}", stderr(&out));
         let container = load(&d.join(name));
         (

@@ -28,7 +28,7 @@ fn hide_then_reveal_through_the_api() {
     assert!(measured > 25.0, "container PSNR {measured}");
     let difference = from_data_url(reply["difference"].as_str().unwrap());
     assert_eq!(difference.dimensions(), (96, 80));
-    assert_eq!(reply["model"], "default-1");
+    assert_eq!(reply["model"], "keyed-1");
 
     // The container travels back as the page sends it: a PNG data URL.
     let (status, reply) = http_json(
@@ -94,7 +94,7 @@ fn a_keyed_container_reveals_only_with_its_key() {
         &json!({ "cover": data_url(&cover), "secrets": [data_url(&secret)], "key": "swordfish" }),
     );
     assert_eq!(status, 200, "{hidden}");
-    // With a key the PNG channel takes the keyed layout, as `hide --key` does.
+    // The PNG channel's model is the keyed layout, with a key or without.
     assert_eq!(hidden["model"], "keyed-1", "{hidden}");
     let reveal = |key: Option<&str>| -> f64 {
         let mut request = json!({ "container": hidden["container"], "count": 1 });
@@ -142,7 +142,7 @@ fn two_secrets_use_the_three_secret_model_and_reveal_two() {
         &json!({ "cover": data_url(&cover), "secrets": [data_url(&secrets[0]), data_url(&secrets[1])] }),
     );
     assert_eq!(status, 200, "{reply}");
-    assert_eq!(reply["model"], "default-3");
+    assert_eq!(reply["model"], "keyed-3");
     let (status, reply) = http_json(
         &server.address,
         "POST",
@@ -286,15 +286,16 @@ fn the_page_is_self_contained() {
     let (status, info) = http_json(&server.address, "GET", "/api/info", &json!(null));
     assert_eq!(status, 200);
     assert_eq!(info["max_secrets"], 3);
-    // The lossless defaults, robust for the JPEG channel, the keyed layout's models.
+    // The lossless defaults (the keyed layout), robust for the JPEG channel, the
+    // earlier defaults for their old containers, jpeg-1 for phone JPEG.
     assert_eq!(
         info["models"],
         json!([
-            "default-1",
-            "default-3",
-            "robust",
             "keyed-1",
             "keyed-3",
+            "robust",
+            "default-1",
+            "default-3",
             "jpeg-1"
         ])
     );
@@ -549,7 +550,7 @@ fn the_reencode_channel_survives_a_phone_jpeg_of_its_container() {
 }
 
 #[test]
-fn the_keyed_channel_mixes_the_key_into_the_keyed_models() {
+fn the_keyed_channel_is_the_png_channel_and_earlier_reads_the_old_defaults() {
     let server = serve(&[]);
     let cover = photo_like(96, 64, 3);
     let secrets = [photo_like(96, 64, 4), photo_like(96, 64, 5)];
@@ -575,6 +576,28 @@ fn the_keyed_channel_mixes_the_key_into_the_keyed_models() {
         assert!(
             right > 22.0 && wrong < right - 8.0,
             "right {right}, wrong {wrong}"
+        );
+        // A container of the earlier defaults (the tile scheme) reveals through the
+        // earlier channel, and only as noise through the PNG one.
+        let earlier = json!({ "cover": data_url(&cover), "secrets": urls, "channel": "earlier" });
+        let (status, reply) = http_json(&server.address, "POST", "/api/hide", &earlier);
+        assert_eq!(status, 200, "{reply}");
+        let old = if count == 1 { "default-1" } else { "default-3" };
+        assert_eq!(reply["model"], old);
+        let quality = |channel: &str| {
+            let body =
+                json!({ "container": reply["container"], "count": count, "channel": channel });
+            let (status, revealed) = http_json(&server.address, "POST", "/api/reveal", &body);
+            assert_eq!(status, 200, "{revealed}");
+            psnr(
+                &from_data_url(revealed["revealed"][0].as_str().unwrap()),
+                &secrets[0],
+            )
+        };
+        let (as_earlier, as_png) = (quality("earlier"), quality("png"));
+        assert!(
+            as_earlier > 22.0 && as_png < as_earlier - 8.0,
+            "{old}: earlier {as_earlier}, png {as_png}"
         );
     }
 }

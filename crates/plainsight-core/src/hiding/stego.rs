@@ -541,7 +541,7 @@ mod tests {
 
     #[test]
     fn partial_blocks_keep_the_cover_and_cost_no_quality() {
-        let model = plainsight_weights::for_secrets(1).unwrap();
+        let model = plainsight_weights::by_name("default-1").unwrap();
         let stego =
             Stego::<CpuBackend>::from_bytes(model.config_json, model.weights, Default::default())
                 .unwrap();

@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn sensitivity_concentrates_around_the_point() {
-        let model = plainsight_weights::for_secrets(1).unwrap();
+        let model = plainsight_weights::by_name("default-1").unwrap();
         let device = Default::default();
         let stego =
             Stego::<CpuTrainBackend>::from_bytes(model.config_json, model.weights, device).unwrap();

@@ -50,7 +50,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         None => images::decode(COFFEE)?,
     };
     let secret = secret.resized(cover.width(), cover.height());
-    let model = model::load(None, 1, false)?;
+    let model = model::load(None, 1)?;
     let pair = Pair {
         cover: cover.clone(),
         secrets: vec![secret.clone()],

@@ -82,7 +82,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     plainsight_core::check_secret_count("--secrets", args.secrets)?;
     let method = match args.method {
         MethodChoice::Net => {
-            let model = model::load(args.model.as_deref(), args.secrets, args.key.is_some())?
+            let model = model::load(args.model.as_deref(), args.secrets)?
                 .with_rounding(args.rounding.map(RoundingChoice::to_core));
             Method::Net(Box::new(model))
         }

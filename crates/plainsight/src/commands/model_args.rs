@@ -14,8 +14,8 @@ use crate::model::{self, LoadedModel};
 #[derive(Debug, Args)]
 pub struct ModelArgs {
     /// Embedded model name or a folder written by `plainsight train`
-    /// [default: default-1 for one secret, default-3 for two or three; with a key,
-    /// keyed-1 and keyed-3, whose key mixes the code itself]
+    /// [default: keyed-1 for one secret, keyed-3 for two or three, with a key or
+    /// without; default-1 and default-3 were the defaults before 2026-12-03]
     #[arg(long)]
     model: Option<String>,
     /// Passphrase: secrets hidden with a key reveal only with the same key
@@ -37,11 +37,7 @@ pub struct ModelArgs {
 impl ModelArgs {
     /// Loads the model for `count` secrets.
     pub fn load(&self, count: usize) -> Result<LoadedModel> {
-        model::load(
-            self.model.as_deref(),
-            count,
-            self.key.is_some() || self.key_file.is_some(),
-        )
+        model::load(self.model.as_deref(), count)
     }
 
     /// The key from --key or --key-file, if any.

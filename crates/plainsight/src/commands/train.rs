@@ -214,7 +214,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let init = match &args.init {
         Some(spec) => Some((
             spec,
-            crate::model::load(Some(spec), 1, false)?.into_networks("--init")?,
+            crate::model::load(Some(spec), 1)?.into_networks("--init")?,
         )),
         None => None,
     };

@@ -33,9 +33,9 @@ pub struct Models {
     /// The model for `"channel": "jpeg"` (the embedded `robust`), when serving the
     /// embedded defaults.
     robust: Option<LoadedModel>,
-    /// The models for `"channel": "keyed"` (the embedded keyed layout, sorted by the
-    /// number of secrets they carry), when serving the embedded defaults.
-    keyed: Vec<LoadedModel>,
+    /// The models for `"channel": "earlier"` (default-1 and default-3, the defaults
+    /// before the keyed layout), when serving the embedded defaults.
+    earlier: Vec<LoadedModel>,
     /// The model for `"channel": "reencode"` (the embedded lattice code `jpeg-1`),
     /// when serving the embedded defaults.
     reencode: Option<LoadedModel>,
@@ -45,23 +45,28 @@ pub struct Models {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
-    /// Kept as a PNG, byte for byte: the best quality (the default models).
+    /// Kept as a PNG, byte for byte: the best quality (the default models, keyed-1
+    /// and keyed-3, whose key mixes and scatters the code, so without it the reveal
+    /// is even noise).
     #[default]
     Png,
     /// Re-saved as JPEG or resized on its way: the robust model, one secret, and the
     /// container itself delivered as a JPEG.
     Jpeg,
-    /// Kept as a PNG, with the keyed layout (keyed-1, keyed-3): a key mixes and
-    /// scatters the code, so without it the reveal is even noise.
+    /// The same as `png`: it named the keyed models when they were not yet the
+    /// default, and is still accepted.
     Keyed,
+    /// PNG containers of the earlier defaults (default-1, default-3: the tile
+    /// scheme, before 2026-12-03), so they still reveal here.
+    Earlier,
     /// Re-encoded as JPEG at the same size, as phones and chat apps do (4:2:0
     /// chroma): the lattice code jpeg-1, one secret, the container delivered as such
     /// a JPEG.
     Reencode,
 }
 
-/// The embedded keyed-layout models the keyed channel serves.
-const KEYED_MODELS: [&str; 2] = ["keyed-1", "keyed-3"];
+/// The embedded earlier defaults the `earlier` channel serves.
+const EARLIER_MODELS: [&str; 2] = ["default-1", "default-3"];
 
 impl Models {
     /// The embedded defaults (one model per secret count they serve), or one
@@ -69,27 +74,27 @@ impl Models {
     pub fn load(spec: Option<&str>) -> anyhow::Result<Self> {
         let robust = match spec {
             Some(_) => None,
-            None => Some(model::load(Some("robust"), 1, false)?),
+            None => Some(model::load(Some("robust"), 1)?),
         };
         let reencode = match spec {
             Some(_) => None,
-            None => Some(model::load(Some("jpeg-1"), 1, false)?),
+            None => Some(model::load(Some("jpeg-1"), 1)?),
         };
-        let keyed = match spec {
+        let earlier = match spec {
             Some(_) => Vec::new(),
-            None => KEYED_MODELS
+            None => EARLIER_MODELS
                 .iter()
-                .map(|name| model::load(Some(name), 1, false))
+                .map(|name| model::load(Some(name), 1))
                 .collect::<anyhow::Result<_>>()?,
         };
         let loaded = match spec {
-            Some(spec) => vec![model::load(Some(spec), 1, false)?],
+            Some(spec) => vec![model::load(Some(spec), 1)?],
             None => {
                 let mut loaded: Vec<LoadedModel> = Vec::new();
                 for count in 1..=plainsight_core::MAX_SECRETS {
                     let name = plainsight_weights::for_secrets(count).map(|m| m.name);
                     if !loaded.iter().any(|m| Some(m.name.as_str()) == name) {
-                        loaded.push(model::load(None, count, false)?);
+                        loaded.push(model::load(None, count)?);
                     }
                 }
                 loaded
@@ -98,7 +103,7 @@ impl Models {
         Ok(Models {
             loaded,
             robust,
-            keyed,
+            earlier,
             reencode,
         })
     }
@@ -107,29 +112,23 @@ impl Models {
         self.loaded
             .iter()
             .chain(&self.robust)
-            .chain(&self.keyed)
+            .chain(&self.earlier)
             .chain(&self.reencode)
     }
 
-    /// The model for `count` secrets through `channel`, hidden under a key or not
-    /// (`keyed`). With a key the PNG channel takes the keyed models, as the CLI's
-    /// `hide --key` does, so a container from either reveals with the other.
-    fn choose(
-        &self,
-        count: usize,
-        channel: Channel,
-        keyed: bool,
-    ) -> Result<&LoadedModel, ApiError> {
+    /// The model for `count` secrets through `channel`, the same with a key or
+    /// without, as the CLI's `hide` chooses, so a container from either reveals
+    /// with the other.
+    fn choose(&self, count: usize, channel: Channel) -> Result<&LoadedModel, ApiError> {
         match channel {
-            Channel::Png if keyed && !self.keyed.is_empty() => smallest_for(&self.keyed, count),
-            Channel::Png => self.for_count(count),
-            Channel::Keyed => {
-                if self.keyed.is_empty() {
+            Channel::Png | Channel::Keyed => self.for_count(count),
+            Channel::Earlier => {
+                if self.earlier.is_empty() {
                     return Err(ApiError::bad(
-                        "channel keyed: this server runs one model (serve --model); leave the channel out",
+                        "channel earlier: this server runs one model (serve --model); leave the channel out",
                     ));
                 }
-                smallest_for(&self.keyed, count)
+                smallest_for(&self.earlier, count)
             }
             Channel::Jpeg => one_picture("jpeg", self.robust.as_ref(), count),
             Channel::Reencode => one_picture("reencode", self.reencode.as_ref(), count),
@@ -193,6 +192,16 @@ impl ApiError {
         ApiError {
             status: 400,
             message: message.into(),
+        }
+    }
+
+    /// A failed hide: what the request asked for that the model cannot do (refining
+    /// a large picture with a scattering keyed model) is the request's fault (400),
+    /// anything else the server's (500).
+    fn hiding(error: anyhow::Error) -> Self {
+        match error.downcast_ref::<plainsight_core::Error>() {
+            Some(plainsight_core::Error::Invalid(message)) => ApiError::bad(message.clone()),
+            _ => ApiError::internal(error),
         }
     }
 
@@ -389,7 +398,7 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
         let request: HideRequest = parse(body.bytes())?;
         let channel = request.channel;
         let key = passphrase(request.key.as_deref())?;
-        let model = models.choose(request.secrets.len(), channel, key.is_some())?;
+        let model = models.choose(request.secrets.len(), channel)?;
         if request.refine > MAX_REFINE_STEPS {
             return Err(ApiError::bad(format!(
                 "refine: at most {MAX_REFINE_STEPS} steps, got {}",
@@ -409,7 +418,7 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
     let memory_mb = estimate_mb(model, work, cover.width(), cover.height(), key.is_some());
     let count = secrets.len();
     Ok(Prepared::new(memory_mb, move |models| {
-        let model = models.choose(count, channel, key.is_some())?;
+        let model = models.choose(count, channel)?;
         let key = derive(key)?;
         let refinement = (refine > 0).then(|| Refinement {
             steps: refine,
@@ -417,11 +426,11 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
         });
         let container = model
             .hide(&cover, secrets, key.as_ref(), refinement.as_ref())
-            .map_err(ApiError::internal)?;
+            .map_err(ApiError::hiding)?;
         // Through the JPEG channel the container leaves as the JPEG `hide
         // --allow-lossy` writes; the numbers are those of that file's pixels.
         let (container, url) = match channel {
-            Channel::Png | Channel::Keyed => {
+            Channel::Png | Channel::Keyed | Channel::Earlier => {
                 let url = data_url(&container)?;
                 (container, url)
             }
@@ -459,7 +468,7 @@ pub fn reveal(models: &Models, limits: Limits, body: Body) -> Result<Prepared, A
         let request: RevealRequest = parse(body.bytes())?;
         let channel = request.channel;
         let key = passphrase(request.key.as_deref())?;
-        let model = models.choose(request.count, channel, key.is_some())?;
+        let model = models.choose(request.count, channel)?;
         let bytes = base64_field("container", &request.container)?;
         if let Some(why) = model.cannot_read(&bytes) {
             return Err(ApiError::bad(format!(
@@ -479,7 +488,7 @@ pub fn reveal(models: &Models, limits: Limits, body: Body) -> Result<Prepared, A
         key.is_some(),
     );
     Ok(Prepared::new(memory_mb, move |models| {
-        let model = models.choose(count, channel, key.is_some())?;
+        let model = models.choose(count, channel)?;
         let key = derive(key)?;
         let revealed = model
             .reveal(&container, count, key.as_ref())
