@@ -61,6 +61,18 @@ fn default_3_containers_still_reveal() {
     check_model("default-3", 3, 24.0);
 }
 
+/// The defaults since 2026-12-03; their containers are hidden without a key, that is
+/// under the public key, which these tests therefore also pin.
+#[test]
+fn keyed_1_containers_still_reveal() {
+    check_model("keyed-1", 1, 31.0);
+}
+
+#[test]
+fn keyed_3_containers_still_reveal() {
+    check_model("keyed-3", 3, 26.0);
+}
+
 /// The robust model's golden container is a JPEG (quality 90, as `hide --allow-lossy`
 /// writes it), so this also checks that reveal reads lossy containers.
 #[test]

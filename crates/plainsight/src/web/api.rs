@@ -387,7 +387,21 @@ fn estimate_mb(model: &LoadedModel, work: Work, width: usize, height: usize, key
         Work::Reveal { .. } if model.restores() => (96.0, 12.0 * pixels),
         _ => (0.0, 0.0),
     };
-    let bytes = per_window * window + per_pixel * pixels + lattice + restore;
+    // The keyed layout's whole-picture code maps (`hiding/code_maps.rs`: the mixed,
+    // scattered and unscattered codes side by side): a 12 MP picture with keyed-1
+    // peaked 143 MB above default-1 to hide and 156 MB to reveal.
+    let code_maps = match networks.map(|stego| &stego.config().architecture) {
+        Some(plainsight_core::Architecture::Keyed { .. }) => {
+            let secrets = match work {
+                Work::Hide { secrets, .. } => secrets,
+                Work::Reveal { count } => count,
+                Work::Inspect { .. } => 1,
+            };
+            14.0 * secrets as f64 * pixels
+        }
+        _ => 0.0,
+    };
+    let bytes = per_window * window + per_pixel * pixels + lattice + restore + code_maps;
     (fixed + restore_fixed + key + bytes / 1e6).ceil() as usize
 }
 
