@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use anyhow::{anyhow, bail, Context, Result};
 use plainsight_core::hiding::keys::Key;
 use plainsight_core::hiding::lattice::LatticeHider;
+use plainsight_core::hiding::layer::Layered;
 use plainsight_core::hiding::refine::{Refined, Refinement};
 use plainsight_core::hiding::rounding::Rounding;
 use plainsight_core::{CpuBackend, CpuTrainBackend, Hider, Pipeline, RgbImage, Stego};
@@ -133,41 +134,46 @@ impl LoadedModel {
     /// Hides `secrets` in `cover` through the core's [`Pipeline`] (each secret
     /// resized to the cover, scrambled with `key` if given, the model's other
     /// slots grey); with `refinement`, the container is then refined for the
-    /// reveal network (`plainsight_core::hiding::refine`).
+    /// reveal network (`plainsight_core::hiding::refine`); with `layer`, the exact
+    /// layer takes that share of the container's lowest bits
+    /// (`plainsight_core::hiding::layer`).
     pub fn hide(
         &self,
         cover: &RgbImage,
         secrets: Vec<RgbImage>,
         key: Option<&Key>,
         refinement: Option<&Refinement>,
+        layer: Option<f32>,
     ) -> Result<RgbImage> {
-        let container = match refinement {
-            None => Pipeline::new(self.hider())
+        let hide = |hider: &dyn Hider| -> Result<RgbImage> {
+            let layered = Layered::new(hider, layer)?;
+            Ok(Pipeline::new(&layered)
                 .with_key(key.cloned())
-                .hide(cover, &secrets)?,
+                .hide(cover, &secrets)?)
+        };
+        match refinement {
+            None => hide(self.hider()),
             Some(refinement) => {
                 let revealer = self.networks("refinement")?;
-                let refined = Refined {
+                hide(&Refined {
                     refiner: self.differentiable()?,
                     revealer,
                     refinement: *refinement,
-                };
-                Pipeline::new(&refined)
-                    .with_key(key.cloned())
-                    .hide(cover, &secrets)?
+                })
             }
-        };
-        Ok(container)
+        }
     }
 
-    /// Reveals `count` secrets, unscrambling them with `key` if given.
+    /// Reveals `count` secrets, unscrambling them with `key` if given, refined by
+    /// the exact layer wherever the container holds one.
     pub fn reveal(
         &self,
         container: &RgbImage,
         count: usize,
         key: Option<&Key>,
     ) -> Result<Vec<RgbImage>> {
-        Ok(Pipeline::new(self.hider())
+        let layered = Layered::new(self.hider(), None)?;
+        Ok(Pipeline::new(&layered)
             .with_key(key.cloned())
             .reveal(container, count)?)
     }

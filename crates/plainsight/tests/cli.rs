@@ -1300,3 +1300,65 @@ fn the_lattice_code_survives_a_jpeg_and_says_what_it_cannot_do() {
     );
     assert_user_error(&out, "already exists");
 }
+
+#[test]
+fn the_exact_layer_refines_a_png_and_a_jpeg_falls_back_to_the_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    save(&photo_like(128, 96, 31), &d.join("cover.png"));
+    save(&photo_like(128, 96, 32), &d.join("secret.png"));
+    let secret = load(&d.join("secret.png"));
+    let reveal_psnr = |stego: &str, out: &str| {
+        let args = [
+            "reveal", "--model", "jpeg-1", "--key", "k", "--stego", stego, "--out", out,
+        ];
+        let done = plainsight(&args, d);
+        assert!(done.status.success(), "{}", stderr(&done));
+        psnr(&secret, &load(&d.join(out)))
+    };
+    let keyed = ["--model", "jpeg-1", "--key", "k"];
+    let out = hide(d, "cover.png", &["secret.png"], "plain.png", &keyed);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let layered = [&keyed[..], &["--exact-layer", "1"]].concat();
+    let out = hide(d, "cover.png", &["secret.png"], "layered.png", &layered);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (plain, exact) = (
+        reveal_psnr("plain.png", "a.png"),
+        reveal_psnr("layered.png", "b.png"),
+    );
+    assert!(
+        exact > plain + 3.0,
+        "without the layer {plain:.2} dB, with it {exact:.2}"
+    );
+    // Re-encoded as JPEG the layer is gone and the network's reveal remains: as
+    // good as from the same JPEG of a container without the layer.
+    for name in ["plain", "layered"] {
+        let png = image::open(d.join(format!("{name}.png"))).unwrap();
+        png.save(d.join(format!("{name}.jpg"))).unwrap();
+    }
+    let (plain_jpeg, layered_jpeg) = (
+        reveal_psnr("plain.jpg", "c.png"),
+        reveal_psnr("layered.jpg", "e.png"),
+    );
+    assert!(
+        layered_jpeg > plain_jpeg - 1.0,
+        "after JPEG: with the layer {layered_jpeg:.2} dB, without {plain_jpeg:.2}"
+    );
+    // A JPEG container cannot hold it, and a share outside (0, 1] is refused.
+    let out = hide(
+        d,
+        "cover.png",
+        &["secret.png"],
+        "x.jpg",
+        &["--model", "jpeg-1", "--allow-lossy", "--exact-layer", "1"],
+    );
+    assert_user_error(&out, "lowest bits");
+    let out = hide(
+        d,
+        "cover.png",
+        &["secret.png"],
+        "y.png",
+        &["--exact-layer", "2"],
+    );
+    assert_user_error(&out, "share");
+}

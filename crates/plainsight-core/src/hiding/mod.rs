@@ -9,6 +9,7 @@
 //! - [`refine`]: test-time refinement of a container for the reveal network.
 //! - `code_maps`: the keyed layout's hide and reveal through whole-picture code maps.
 //! - [`keys`]: keyed scrambling of the secrets.
+//! - [`layer`]: the exact layer, a digital refinement written in the lowest bits.
 //! - [`lattice`]: a closed-form code in the cover's luma DCT that survives JPEG.
 //! - [`rounding`]: how float containers become bytes (nearest, pair balance, the
 //!   cover's histogram).
@@ -16,6 +17,7 @@
 mod code_maps;
 pub mod keys;
 pub mod lattice;
+pub mod layer;
 pub mod pipeline;
 pub mod progress;
 pub mod refine;

@@ -10,6 +10,7 @@ use plainsight_core::analysis::eval::{make_pairs, pair_members, run_pair_attacke
 use plainsight_core::baselines::{CodecEmbed, Lsb};
 use plainsight_core::channel::Attack;
 use plainsight_core::hiding::keys::Key;
+use plainsight_core::hiding::layer::Layered;
 use plainsight_core::hiding::refine::Refined;
 use plainsight_core::hiding::rounding::Rounding;
 use plainsight_core::{Hider, Pipeline};
@@ -67,6 +68,10 @@ pub struct EvalArgs {
     rounding: Option<RoundingChoice>,
     #[command(flatten)]
     refine: RefineArgs,
+    /// Hide with the exact layer in this share of the samples' lowest bits (0 to 1),
+    /// as `hide --exact-layer`
+    #[arg(long, value_name = "SHARE")]
+    exact_layer: Option<f32>,
     /// Use at most this many pairs
     #[arg(long, value_parser = ranges::at_least_one)]
     limit: Option<usize>,
@@ -140,10 +145,12 @@ pub fn run(args: EvalArgs) -> Result<()> {
             })
         }
     };
-    let base: &dyn Hider = match &refined {
+    let inner: &dyn Hider = match &refined {
         Some(refined) => refined,
         None => method.hider(),
     };
+    let layered = Layered::new(inner, args.exact_layer)?;
+    let base: &dyn Hider = &layered;
     let pipeline = match &args.key {
         Some(key) => {
             let hide_key = Key::derive(key.as_bytes())?;

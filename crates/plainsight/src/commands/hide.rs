@@ -47,6 +47,12 @@ pub struct HideArgs {
     rounding: Option<RoundingChoice>,
     #[command(flatten)]
     refine: RefineArgs,
+    /// Also write the exact layer: the secrets' remaining error, coded into the lowest
+    /// bit of this share of the samples (0 to 1; 1 is every sample). Only a PNG keeps
+    /// it; a re-encoded container reveals as without it (docs/model.md, "The exact
+    /// layer")
+    #[arg(long, value_name = "SHARE")]
+    exact_layer: Option<f32>,
     #[command(flatten)]
     options: ModelArgs,
 }
@@ -79,6 +85,9 @@ pub fn run(args: HideArgs) -> Result<()> {
             args.out.display()
         );
     }
+    if args.exact_layer.is_some() && (jpeg || args.allow_lossy) {
+        bail!("--exact-layer lives in the lowest bits, which JPEG does not keep: write a PNG container");
+    }
     let cover = images::load(&args.cover)?;
     let mut secrets = Vec::with_capacity(count);
     for path in &args.secrets {
@@ -98,7 +107,13 @@ pub fn run(args: HideArgs) -> Result<()> {
     let refinement = args.refine.refinement()?;
     report::note_if_large(&cover, refinement.map(|r| r.steps));
     let container = report::with_progress_bar("hiding", &cover, refinement.is_some(), || {
-        model.hide(&cover, secrets, key.as_ref(), refinement.as_ref())
+        model.hide(
+            &cover,
+            secrets,
+            key.as_ref(),
+            refinement.as_ref(),
+            args.exact_layer,
+        )
     })?;
     // Measure what was written: a JPEG container is not the one the model made.
     let written = output::save_container(

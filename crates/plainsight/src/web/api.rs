@@ -439,7 +439,7 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
             ..Refinement::default()
         });
         let container = model
-            .hide(&cover, secrets, key.as_ref(), refinement.as_ref())
+            .hide(&cover, secrets, key.as_ref(), refinement.as_ref(), None)
             .map_err(ApiError::hiding)?;
         // Through the JPEG channel the container leaves as the JPEG `hide
         // --allow-lossy` writes; the numbers are those of that file's pixels.

@@ -85,7 +85,13 @@ pub fn run(args: HideArgs) -> Result<()> {
             .iter()
             .map(|p| images::load(p))
             .collect::<Result<Vec<_>>>()?;
-        let container = model.hide(&cover, secrets, key.as_ref(), refinement.as_ref())?;
+        let container = model.hide(
+            &cover,
+            secrets,
+            key.as_ref(),
+            refinement.as_ref(),
+            args.exact_layer,
+        )?;
         output::save_png(&job.out, &container, existing)?;
         Ok(format!(
             "{} ({}x{}): container PSNR {}",

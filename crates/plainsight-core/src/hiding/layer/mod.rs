@@ -1,0 +1,471 @@
+//! The exact layer: a digital refinement on top of any hider, for channels that keep
+//! every bit (PNG). The network's container is made as usual; then, in the lowest
+//! bit of a key-chosen share of its samples, the hider writes the difference between
+//! each secret and what the network reveals, quantised with the finest step that
+//! fits and range-coded. A channel that keeps the bits gives back the secret to that
+//! step; one that does not (JPEG, resizing) loses only the layer, and reveal falls
+//! back to the network alone (a 32-bit tag and a checksum say which).
+//!
+//! Why it can be exact: the network reveals from the container with the layer's bits
+//! replaced by a fixed pattern, which hide and reveal both compute, so both sides
+//! see the same network output. docs/model.md, "The exact layer".
+
+mod range;
+mod residual;
+
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+
+use crate::error::{Error, Result};
+use crate::pixels::RgbImage;
+use crate::Hider;
+
+/// The layer's header: tag, step, share, pictures, length, checksum (16 bytes), always in
+/// the first 128 samples.
+const HEADER_BYTES: usize = 16;
+const HEADER_SAMPLES: usize = HEADER_BYTES * 8;
+const TAG: u32 = u32::from_le_bytes(*b"PSL1");
+/// Steps are stored in 1/64 of a level.
+const STEP_UNIT: f32 = 64.0;
+/// The stream used where there is no key (anyone with the model can read the layer).
+const PUBLIC_SEED: [u8; 32] = *b"plainsight exact layer, no key..";
+const SELECT_STREAM: u64 = 0x6c61_7965_7231;
+const WHITEN_STREAM: u64 = 0x6c61_7965_7232;
+
+/// A hider with the exact layer on top of `inner`.
+pub struct Layered<'a> {
+    inner: &'a dyn Hider,
+    /// Share of samples whose lowest bit the layer takes, in 256ths minus one (0 = no
+    /// layer written; reveal always looks for one).
+    share: Option<u8>,
+}
+
+impl<'a> Layered<'a> {
+    /// `rate`: the share of samples (0 to 1] the layer writes into; `None` or 0 writes
+    /// none. Reveal reads a layer wherever one is.
+    pub fn new(inner: &'a dyn Hider, rate: Option<f32>) -> Result<Self> {
+        let share = match rate {
+            None => None,
+            Some(0.0) => None,
+            Some(r) if r > 0.0 && r <= 1.0 => {
+                Some(((r * 256.0).round() as i32 - 1).clamp(0, 255) as u8)
+            }
+            Some(r) => {
+                return Err(Error::Invalid(format!(
+                    "the exact layer's share of samples must be in (0, 1], not {r}"
+                )))
+            }
+        };
+        Ok(Layered { inner, share })
+    }
+
+    fn inner_hide(
+        &self,
+        cover: &RgbImage,
+        secrets: &[RgbImage],
+        key: Option<&[u8; 32]>,
+    ) -> Result<RgbImage> {
+        match key {
+            Some(key) => self.inner.hide_with_key(cover, secrets, key),
+            None => self.inner.hide(cover, secrets),
+        }
+    }
+
+    fn inner_reveal(
+        &self,
+        container: &RgbImage,
+        count: usize,
+        key: Option<&[u8; 32]>,
+    ) -> Result<Vec<RgbImage>> {
+        match key {
+            Some(key) => self.inner.reveal_with_key(container, count, key),
+            None => self.inner.reveal(container, count),
+        }
+    }
+
+    fn hide_layered(
+        &self,
+        cover: &RgbImage,
+        secrets: &[RgbImage],
+        key: Option<&[u8; 32]>,
+    ) -> Result<RgbImage> {
+        let container = self.inner_hide(cover, secrets, key)?;
+        let Some(share) = self.share else {
+            return Ok(container);
+        };
+        let samples = container.as_bytes().len();
+        if samples < HEADER_SAMPLES * 2 {
+            return Ok(container);
+        }
+        let seed = key.copied().unwrap_or(PUBLIC_SEED);
+        let carriers = carriers(&seed, samples, share);
+        let input = with_pattern(&container, &carriers)?;
+        let base = self.inner_reveal(&input, secrets.len(), key)?;
+        let differences: Vec<Vec<i32>> = secrets
+            .iter()
+            .zip(&base)
+            .map(|(secret, base)| difference(secret, base))
+            .collect();
+        let capacity = (carriers.len() - HEADER_SAMPLES) / 8;
+        let Some((step, payload)) = fit(&differences, container.width(), capacity) else {
+            return Ok(container);
+        };
+        let mut bytes = Header {
+            step,
+            share,
+            pictures: secrets.len() as u8,
+            length: payload.len() as u32,
+            checksum: checksum(&payload),
+        }
+        .to_bytes()
+        .to_vec();
+        bytes.extend_from_slice(&payload);
+        bytes.resize(carriers.len() / 8, 0);
+        whiten(&seed, &mut bytes);
+        let mut data = container.into_bytes();
+        for (bit, &at) in carriers.iter().enumerate().take(bytes.len() * 8) {
+            let value = bytes[bit / 8] >> (bit % 8) & 1;
+            data[at as usize] = data[at as usize] & !1 | value;
+        }
+        RgbImage::new(cover.width(), cover.height(), data)
+    }
+
+    fn reveal_layered(
+        &self,
+        container: &RgbImage,
+        count: usize,
+        key: Option<&[u8; 32]>,
+    ) -> Result<Vec<RgbImage>> {
+        let seed = key.copied().unwrap_or(PUBLIC_SEED);
+        let data = container.as_bytes();
+        let Some(header) = read_header(&seed, data) else {
+            return self.inner_reveal(container, count, key);
+        };
+        let carriers = carriers(&seed, data.len(), header.share);
+        let input = with_pattern(container, &carriers)?;
+        let base = self.inner_reveal(&input, count, key)?;
+        let length = header.length as usize;
+        let mut bytes = vec![0u8; HEADER_BYTES + length];
+        for (bit, &at) in carriers.iter().enumerate().take(bytes.len() * 8) {
+            bytes[bit / 8] |= (data[at as usize] & 1) << (bit % 8);
+        }
+        whiten(&seed, &mut bytes);
+        let payload = &bytes[HEADER_BYTES..];
+        if checksum(payload) != header.checksum {
+            return Ok(base);
+        }
+        let coded = count.min(header.pictures as usize);
+        let step = header.step as f32 / STEP_UNIT;
+        let limit = (255.0 / step).ceil() as u32 + 1;
+        let width = container.width();
+        let q = residual::decode(payload, width, data.len(), coded, limit);
+        base.iter()
+            .enumerate()
+            .map(|(i, base)| match q.get(i) {
+                Some(q) => rebuild(base, q, step),
+                None => Ok(base.clone()),
+            })
+            .collect()
+    }
+}
+
+impl Hider for Layered<'_> {
+    fn secrets(&self) -> usize {
+        self.inner.secrets()
+    }
+
+    fn block(&self) -> usize {
+        self.inner.block()
+    }
+
+    fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
+        self.hide_layered(cover, secrets, None)
+    }
+
+    fn reveal(&self, container: &RgbImage, count: usize) -> Result<Vec<RgbImage>> {
+        self.reveal_layered(container, count, None)
+    }
+
+    fn mixes_key(&self) -> bool {
+        self.inner.mixes_key()
+    }
+
+    fn hide_with_key(
+        &self,
+        cover: &RgbImage,
+        secrets: &[RgbImage],
+        key: &[u8; 32],
+    ) -> Result<RgbImage> {
+        self.hide_layered(cover, secrets, Some(key))
+    }
+
+    fn reveal_with_key(
+        &self,
+        container: &RgbImage,
+        count: usize,
+        key: &[u8; 32],
+    ) -> Result<Vec<RgbImage>> {
+        self.reveal_layered(container, count, Some(key))
+    }
+}
+
+struct Header {
+    step: u16,
+    share: u8,
+    pictures: u8,
+    length: u32,
+    checksum: u32,
+}
+
+impl Header {
+    fn to_bytes(&self) -> [u8; HEADER_BYTES] {
+        let mut bytes = [0u8; HEADER_BYTES];
+        bytes[0..4].copy_from_slice(&TAG.to_le_bytes());
+        bytes[4..6].copy_from_slice(&self.step.to_le_bytes());
+        bytes[6] = self.share;
+        bytes[7] = self.pictures;
+        bytes[8..12].copy_from_slice(&self.length.to_le_bytes());
+        bytes[12..16].copy_from_slice(&self.checksum.to_le_bytes());
+        bytes
+    }
+}
+
+/// The header in the first samples' lowest bits, if they hold one under this seed.
+fn read_header(seed: &[u8; 32], data: &[u8]) -> Option<Header> {
+    if data.len() < HEADER_SAMPLES * 2 {
+        return None;
+    }
+    let mut bytes = [0u8; HEADER_BYTES];
+    for (bit, &sample) in data.iter().take(HEADER_SAMPLES).enumerate() {
+        bytes[bit / 8] |= (sample & 1) << (bit % 8);
+    }
+    whiten(seed, &mut bytes);
+    let word =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let header = Header {
+        step: u16::from_le_bytes([bytes[4], bytes[5]]),
+        share: bytes[6],
+        pictures: bytes[7],
+        length: word(8),
+        checksum: word(12),
+    };
+    let capacity = (data.len() - HEADER_SAMPLES) / 8;
+    let valid = word(0) == TAG
+        && header.step as f32 >= STEP_UNIT
+        && header.pictures >= 1
+        && header.length as usize <= capacity;
+    valid.then_some(header)
+}
+
+/// The samples whose lowest bit the layer uses, in order: the header's, then those
+/// the seed's stream picks at the share.
+fn carriers(seed: &[u8; 32], samples: usize, share: u8) -> Vec<u32> {
+    let mut rng = ChaCha20Rng::from_seed(*seed);
+    rng.set_stream(SELECT_STREAM);
+    let mut picked: Vec<u32> = (0..HEADER_SAMPLES as u32).collect();
+    let mut draws = [0u8; 4096];
+    for start in (HEADER_SAMPLES..samples).step_by(draws.len()) {
+        rng.fill_bytes(&mut draws);
+        let end = (start + draws.len()).min(samples);
+        for (i, &draw) in (start..end).zip(&draws) {
+            if draw <= share {
+                picked.push(i as u32);
+            }
+        }
+    }
+    picked
+}
+
+/// XORs `bytes` with the seed's whitening stream, so the bits look like noise and
+/// only the key reads them.
+fn whiten(seed: &[u8; 32], bytes: &mut [u8]) {
+    let mut rng = ChaCha20Rng::from_seed(*seed);
+    rng.set_stream(WHITEN_STREAM);
+    let mut stream = vec![0u8; bytes.len()];
+    rng.fill_bytes(&mut stream);
+    for (byte, mask) in bytes.iter_mut().zip(stream) {
+        *byte ^= mask;
+    }
+}
+
+/// The container as the network sees it under the layer: every carrier's lowest bit
+/// set to a fixed alternating pattern, whatever the layer wrote there.
+fn with_pattern(container: &RgbImage, carriers: &[u32]) -> Result<RgbImage> {
+    let mut data = container.as_bytes().to_vec();
+    for &at in carriers {
+        data[at as usize] = data[at as usize] & !1 | (at & 1) as u8;
+    }
+    RgbImage::new(container.width(), container.height(), data)
+}
+
+fn difference(secret: &RgbImage, base: &RgbImage) -> Vec<i32> {
+    secret
+        .as_bytes()
+        .iter()
+        .zip(base.as_bytes())
+        .map(|(&s, &b)| s as i32 - b as i32)
+        .collect()
+}
+
+fn quantise(differences: &[Vec<i32>], step: f32) -> Vec<Vec<i32>> {
+    differences
+        .iter()
+        .map(|d| {
+            d.iter()
+                .map(|&v| (v as f32 / step).round() as i32)
+                .collect()
+        })
+        .collect()
+}
+
+/// The finest step (in 1/64 of a level, at least one level) whose coded differences
+/// fit in `capacity` bytes, with those bytes.
+fn fit(differences: &[Vec<i32>], width: usize, capacity: usize) -> Option<(u16, Vec<u8>)> {
+    let code =
+        |units: u16| residual::encode(&quantise(differences, units as f32 / STEP_UNIT), width);
+    let finest = STEP_UNIT as u16;
+    let coarsest = u16::MAX;
+    let first = code(finest);
+    if first.len() <= capacity {
+        return Some((finest, first));
+    }
+    let mut best = None;
+    let (mut lo, mut hi) = ((finest as f32).ln(), (coarsest as f32).ln());
+    for _ in 0..14 {
+        let mid = (lo + hi) / 2.0;
+        let units = mid.exp().round() as u16;
+        let bytes = code(units);
+        if bytes.len() <= capacity {
+            best = Some((units, bytes));
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    best.or_else(|| {
+        let bytes = code(coarsest);
+        (bytes.len() <= capacity).then_some((coarsest, bytes))
+    })
+}
+
+fn rebuild(base: &RgbImage, q: &[i32], step: f32) -> Result<RgbImage> {
+    let data = base
+        .as_bytes()
+        .iter()
+        .zip(q)
+        .map(|(&b, &q)| (b as f32 + (q as f32 * step).round()).clamp(0.0, 255.0) as u8)
+        .collect();
+    RgbImage::new(base.width(), base.height(), data)
+}
+
+/// FNV-1a: tells a layer that came through whole from one that did not (not a MAC:
+/// the whitening key, not this sum, is what keeps it private).
+fn checksum(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |hash, &b| {
+        (hash ^ b as u32).wrapping_mul(0x0100_0193)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::metrics::psnr;
+
+    /// A coarse hider that, like a network, does not depend on the lowest bit: each
+    /// secret's top four bits in bits 1 to 4 of the cover.
+    struct Coarse;
+
+    impl Hider for Coarse {
+        fn secrets(&self) -> usize {
+            1
+        }
+        fn hide(&self, cover: &RgbImage, secrets: &[RgbImage]) -> Result<RgbImage> {
+            let data = cover
+                .as_bytes()
+                .iter()
+                .zip(secrets[0].as_bytes())
+                .map(|(&c, &s)| c & 0xE1 | (s >> 4) << 1)
+                .collect();
+            RgbImage::new(cover.width(), cover.height(), data)
+        }
+        fn reveal(&self, container: &RgbImage, _count: usize) -> Result<Vec<RgbImage>> {
+            let data = container
+                .as_bytes()
+                .iter()
+                .map(|&c| (c >> 1 & 15) << 4 | 8)
+                .collect();
+            Ok(vec![RgbImage::new(
+                container.width(),
+                container.height(),
+                data,
+            )?])
+        }
+        // Takes a key inside and ignores it, so the layer's own use of keys shows.
+        fn mixes_key(&self) -> bool {
+            true
+        }
+        fn hide_with_key(
+            &self,
+            cover: &RgbImage,
+            secrets: &[RgbImage],
+            _: &[u8; 32],
+        ) -> Result<RgbImage> {
+            self.hide(cover, secrets)
+        }
+        fn reveal_with_key(
+            &self,
+            container: &RgbImage,
+            count: usize,
+            _: &[u8; 32],
+        ) -> Result<Vec<RgbImage>> {
+            self.reveal(container, count)
+        }
+    }
+
+    fn photo(width: usize, height: usize, seed: u32) -> RgbImage {
+        let data = (0..width * height * 3)
+            .map(|i| {
+                let (p, c) = (i / 3, i % 3);
+                let (x, y) = ((p % width) as f32, (p / width) as f32);
+                let wave = (x * 0.21 + seed as f32).sin() + (y * 0.13 + c as f32).cos();
+                (128.0 + 30.0 * wave) as u8
+            })
+            .collect();
+        RgbImage::new(width, height, data).unwrap()
+    }
+
+    #[test]
+    fn refines_on_an_exact_channel_and_falls_back_without_it() {
+        let layered = Layered::new(&Coarse, Some(1.0)).unwrap();
+        let cover = photo(48, 40, 1);
+        let secret = photo(48, 40, 7);
+        let one = std::slice::from_ref(&secret);
+        let base = Coarse
+            .reveal(&Coarse.hide(&cover, one).unwrap(), 1)
+            .unwrap();
+        let container = layered.hide(&cover, one).unwrap();
+        let revealed = layered.reveal(&container, 1).unwrap();
+        let (before, after) = (psnr(&secret, &base[0]), psnr(&secret, &revealed[0]));
+        // A uniform error is the hardest source for it: still at least a dB.
+        assert!(
+            after > before + 1.0,
+            "base {before:.2} dB, with the layer {after:.2}"
+        );
+        // Where the differences code small, the step is one level: the secret exactly.
+        let flat = RgbImage::filled(48, 40, [77, 200, 3]).unwrap();
+        let exact = layered.hide(&cover, std::slice::from_ref(&flat)).unwrap();
+        assert_eq!(layered.reveal(&exact, 1).unwrap()[0], flat);
+        // Lowest bits lost (as JPEG would lose them): the tag fails, the base comes back.
+        let flipped: Vec<u8> = container.as_bytes().iter().map(|v| v ^ 1).collect();
+        let flipped = RgbImage::new(48, 40, flipped).unwrap();
+        let fallback = layered.reveal(&flipped, 1).unwrap();
+        assert!((psnr(&secret, &fallback[0]) - before).abs() < 0.5);
+        // Only the key that wrote it reads the layer.
+        let key = [9u8; 32];
+        let keyed = layered.hide_with_key(&cover, one, &key).unwrap();
+        assert!(read_header(&key, keyed.as_bytes()).is_some());
+        assert!(read_header(&PUBLIC_SEED, keyed.as_bytes()).is_none());
+        assert!(read_header(&key, container.as_bytes()).is_none());
+        assert!(Layered::new(&Coarse, Some(1.5)).is_err());
+    }
+}
