@@ -84,6 +84,7 @@ def main():
     parser.add_argument("--data", required=True)
     parser.add_argument("-n", type=int, default=50, help="pairs")
     parser.add_argument("--crop", type=int, default=256)
+    parser.add_argument("--exact-layer", help="hide with --exact-layer SHARE")
     parser.add_argument("--binary", default=os.environ.get("PLAINSIGHT", "target/release/plainsight"))
     args = parser.parse_args()
 
@@ -104,7 +105,8 @@ def main():
             secret.save(f"{tmp}/secret.png")
             stego = f"{tmp}/stego{i}.png"
             run(args.binary, "hide", "--cover", f"{tmp}/cover.png", "--secret", f"{tmp}/secret.png",
-                "--out", stego, "--model", args.model)
+                "--out", stego, "--model", args.model,
+                *(["--exact-layer", args.exact_layer] if args.exact_layer else []))
             container = Image.open(stego).convert("RGB")
             container_psnr.append(psnr(cover, container))
             for name, channel in CHANNELS.items():
