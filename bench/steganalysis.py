@@ -6,6 +6,7 @@ Usage (from the repository root, after `cargo build --release`; needs numpy, Pil
     python3 bench/steganalysis.py default-1 --key k    # the same model, keyed
     python3 bench/steganalysis.py lsb:2                # LSB baseline, 2 bits per secret
     python3 bench/steganalysis.py default-3 --secrets 3
+    python3 bench/steganalysis.py jpeg-1 --exact-layer 1   # with the exact layer
 
 Covers are 256x256 centre crops of bsds500/train (fitting) and bsds500/test (measuring);
 photo i's container hides photo i+1 (and i+2, i+3), as `plainsight eval` pairs them.
@@ -307,6 +308,8 @@ def main():
     parser.add_argument("--secrets", type=int, default=1)
     parser.add_argument("--key")
     parser.add_argument("--rounding", help="hide with --rounding (nearest, pairs, cover-histogram; default: the binary's)")
+    parser.add_argument("--exact-layer", metavar="SHARE",
+                        help="hide with --exact-layer SHARE (the exact layer in that share of the lowest bits)")
     parser.add_argument("--epochs", type=int, default=30, help="CNN training epochs; 0 skips the CNN")
     parser.add_argument("--learned-front", action="store_true",
                         help="CNN with a trainable colour-mixing first layer instead of the fixed KV high-pass")
@@ -325,8 +328,9 @@ def main():
             folders["also"] = args.also_test
         for name, folder in folders.items():
             covers = photos(folder)
-            stegos = containers(args.method, covers, args.secrets, args.key, pathlib.Path(tmp),
-                                ["--rounding", args.rounding] if args.rounding else [])
+            extra = ["--rounding", args.rounding] if args.rounding else []
+            extra += ["--exact-layer", args.exact_layer] if args.exact_layer else []
+            stegos = containers(args.method, covers, args.secrets, args.key, pathlib.Path(tmp), extra)
             split[name] = (covers + stegos, np.array([0] * len(covers) + [1] * len(stegos)))
     (train_x, train_y), (test_x, test_y) = split["train"], split["test"]
     rows = []
@@ -349,7 +353,8 @@ def main():
         for (suffix, _, _), (a, calibrated, u) in zip(tests, results):
             rows.append((name + suffix, a, u))
             rows.append((f"{name}, threshold from the train split{suffix}", calibrated, u))
-    label = args.method + (" keyed" if args.key else "") + (f" --rounding {args.rounding}" if args.rounding else "") + f", {args.secrets} secret(s)"
+    label = args.method + (" keyed" if args.key else "") + (f" --rounding {args.rounding}" if args.rounding else "") \
+        + (f" --exact-layer {args.exact_layer}" if args.exact_layer else "") + f", {args.secrets} secret(s)"
     for name, a, u in rows:
         print(f"| {label} | {name} | {100 * a:.1f}% | {u:.3f} |")
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use plainsight_core::hiding::keys::Key;
 use plainsight_core::hiding::lattice::LatticeHider;
+use plainsight_core::hiding::layer::Layered;
 use plainsight_core::{CpuBackend, Hider, Pipeline, RgbImage, Stego};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -80,9 +81,11 @@ fn image(bytes: Vec<u8>, width: usize, height: usize) -> PyResult<RgbImage> {
 }
 
 /// Hides `secrets` (each `(rgb, width, height)`) in the cover; returns the
-/// container's RGB bytes (the cover's size).
+/// container's RGB bytes (the cover's size). `exact_layer`: the share of samples
+/// whose lowest bit carries the exact layer (as `hide --exact-layer`).
 #[pyfunction]
-#[pyo3(signature = (cover, width, height, secrets, model=None, key=None))]
+#[pyo3(signature = (cover, width, height, secrets, model=None, key=None, exact_layer=None))]
+#[allow(clippy::too_many_arguments)] // Python's keyword arguments, one each
 fn hide<'py>(
     py: Python<'py>,
     cover: &[u8],
@@ -91,6 +94,7 @@ fn hide<'py>(
     secrets: Vec<(Vec<u8>, usize, usize)>,
     model: Option<&str>,
     key: Option<&str>,
+    exact_layer: Option<f32>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let stego = choose(model, secrets.len())?;
     let key = self::key(key)?;
@@ -102,9 +106,8 @@ fn hide<'py>(
     // The networks run without the interpreter lock: other Python threads go on.
     let container = py
         .detach(|| {
-            Pipeline::new(stego.as_ref())
-                .with_key(key)
-                .hide(&cover, &secrets)
+            let layered = Layered::new(stego.as_ref(), exact_layer)?;
+            Pipeline::new(&layered).with_key(key).hide(&cover, &secrets)
         })
         .map_err(value_error)?;
     Ok(PyBytes::new(py, container.as_bytes()))
@@ -125,9 +128,11 @@ fn reveal<'py>(
     let stego = choose(model, count)?;
     let key = self::key(key)?;
     let container = image(container.to_vec(), width, height)?;
+    // Reveal reads the exact layer wherever the container holds one, as the CLI does.
     let revealed = py
         .detach(|| {
-            Pipeline::new(stego.as_ref())
+            let layered = Layered::new(stego.as_ref(), None)?;
+            Pipeline::new(&layered)
                 .with_key(key)
                 .reveal(&container, count)
         })

@@ -61,6 +61,20 @@ def test_the_jpeg_model_reveals_its_secret_and_nothing_without_the_key():
     assert psnr(secret, wrong) < psnr(secret, right) - 10
 
 
+def test_the_exact_layer_refines_the_reveal_until_a_bit_is_lost():
+    cover, secret = photo(96, 128, 11), photo(96, 128, 12)
+    plain = plainsight.hide(cover, [secret], model="jpeg-1")
+    layered = plainsight.hide(cover, [secret], model="jpeg-1", exact_layer=1.0)
+    [base] = plainsight.reveal(plain, model="jpeg-1")
+    [refined] = plainsight.reveal(layered, model="jpeg-1")
+    assert psnr(secret, refined) > psnr(secret, base) + 3
+    # One flipped bit in the layer's header: reveal falls back to the network.
+    damaged = layered.copy()
+    damaged[0, 0, 0] ^= 1
+    [fallback] = plainsight.reveal(damaged, model="jpeg-1")
+    assert abs(psnr(secret, fallback) - psnr(secret, base)) < 1.5
+
+
 def test_grey_alpha_and_other_sizes_are_converted():
     cover = photo(64, 80, 7)
     grey_secret = photo(30, 50, 8)[:, :, 0]
@@ -80,6 +94,7 @@ def test_grey_alpha_and_other_sizes_are_converted():
         (lambda: plainsight.hide(photo(32, 32, 1), [photo(32, 32, 2)] * 2, model="robust"), "carries 1"),
         (lambda: plainsight.hide(photo(32, 32, 1), [photo(32, 32, 2)] * 2, model="jpeg-1"), "carries 1"),
         (lambda: plainsight.hide(photo(32, 32, 1), [photo(32, 32, 2)], key=""), "the key is empty"),
+        (lambda: plainsight.hide(photo(32, 32, 1), [photo(32, 32, 2)], exact_layer=1.5), r"\(0, 1\]"),
         (lambda: plainsight.reveal(np.zeros((0, 4, 3), np.uint8)), "empty"),
         (lambda: plainsight.reveal(np.zeros((8, 8, 2), np.uint8)), "shape"),
     ],

@@ -337,6 +337,63 @@ fn hide_can_refine_the_container_within_a_step_limit() {
 }
 
 #[test]
+fn the_exact_layer_is_offered_on_the_png_channel_only() {
+    let server = serve(&[]);
+    let cover = photo_like(96, 80, 4);
+    let secret = photo_like(96, 80, 8);
+    let hide = |extra: serde_json::Value| {
+        let mut request = json!({ "cover": data_url(&cover), "secrets": [data_url(&secret)] });
+        request
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        http_json(&server.address, "POST", "/api/hide", &request)
+    };
+    let reveal = |container: &image::RgbImage| {
+        let (status, reply) = http_json(
+            &server.address,
+            "POST",
+            "/api/reveal",
+            &json!({ "container": data_url(container), "count": 1 }),
+        );
+        assert_eq!(status, 200, "{reply}");
+        from_data_url(reply["revealed"][0].as_str().unwrap())
+    };
+    let (status, layered) = hide(json!({ "exact_layer": 1.0 }));
+    assert_eq!(status, 200, "{layered}");
+    assert_eq!(layered["exact_layer"], 1.0);
+    let container = from_data_url(layered["container"].as_str().unwrap());
+    // The layer is read without being asked for; zeroing the lowest bits removes it
+    // (and the network, which reads the rest, falls back to its own reveal).
+    let refined = psnr(&secret, &reveal(&container));
+    let mut stripped = container.clone();
+    stripped.iter_mut().for_each(|v| *v &= !1);
+    let fallback = psnr(&secret, &reveal(&stripped));
+    assert!(refined > fallback + 2.0, "{refined} vs {fallback}");
+    let (status, plain) = hide(json!({}));
+    assert_eq!(status, 200, "{plain}");
+    assert!(plain["exact_layer"].is_null(), "{plain}");
+
+    for (extra, expected) in [
+        (
+            json!({ "exact_layer": 1.0, "channel": "reencode" }),
+            "png channel",
+        ),
+        (
+            json!({ "exact_layer": 1.0, "channel": "jpeg" }),
+            "png channel",
+        ),
+        (json!({ "exact_layer": 1.5 }), "(0, 1]"),
+        (json!({ "exact_layer": 0.0 }), "(0, 1]"),
+    ] {
+        let (status, reply) = hide(extra);
+        assert_eq!(status, 400, "{reply}");
+        let error = reply["error"].as_str().unwrap();
+        assert!(error.contains(expected), "{error}");
+    }
+}
+
+#[test]
 fn errors_stay_short_and_name_no_flags() {
     let server = serve(&[]);
     let address = &server.address;

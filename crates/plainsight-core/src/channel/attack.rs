@@ -74,12 +74,16 @@ pub enum Attack {
     /// What a chat app does: downscale to this fraction (bicubic), JPEG 4:2:0 at
     /// the given quality, and the receiver's upscale back to the original size.
     Chat(f32, u8),
+    /// Replace the lowest bit of this share of the samples (0–1, drawn at random)
+    /// with a random bit: what the exact layer (`hide --exact-layer SHARE`) does to
+    /// the network's container when it writes its whitened bits.
+    LowBit(f32),
 }
 
 impl Attack {
     /// Parses `jpeg:90` (4:2:0; `jpeg420:90` says the same), `jpeg444:90`,
     /// `noise:2`, `resize:0.75` (Lanczos) or `resize:0.75:bilinear|bicubic|lanczos`,
-    /// and `chat:0.75` (JPEG quality 80) or `chat:0.75:70`.
+    /// `chat:0.75` (JPEG quality 80) or `chat:0.75:70`, and `lowbit:1`.
     pub fn parse(text: &str) -> Result<Attack> {
         let invalid = |why: &str| Error::Invalid(format!("attack `{text}`: {why}"));
         let mut parts = text.split(':');
@@ -118,17 +122,18 @@ impl Attack {
                 };
                 scale(number).zip(q).map(|(f, q)| Attack::Chat(f, q))
             }
-            ("jpeg" | "jpeg420" | "jpeg444" | "noise", Some(_)) => {
+            ("lowbit", None) => (number > 0.0 && number <= 1.0).then_some(Attack::LowBit(number)),
+            ("jpeg" | "jpeg420" | "jpeg444" | "noise" | "lowbit", Some(_)) => {
                 return Err(invalid("takes one value"))
             }
             _ => {
                 return Err(invalid(&format!(
-                    "unknown kind `{kind}` (jpeg, jpeg444, noise, resize or chat)"
+                    "unknown kind `{kind}` (jpeg, jpeg444, noise, resize, chat or lowbit)"
                 )))
             }
         };
         attack.ok_or_else(|| {
-            invalid("out of range (jpeg quality 1–100, noise 0–64, resize and chat scale 0.05–1)")
+            invalid("out of range (jpeg quality 1–100, noise 0–64, resize and chat scale 0.05–1, lowbit share above 0 to 1)")
         })
     }
 
@@ -145,6 +150,7 @@ impl Attack {
                 let sent = jpeg_420(&small, quality)?;
                 Ok(resize(&sent, w, h, Filter::Bicubic))
             }
+            Attack::LowBit(share) => Ok(low_bit(image, share, rng)),
         }
     }
 }
@@ -157,6 +163,7 @@ impl std::fmt::Display for Attack {
             Attack::Noise(s) => write!(f, "noise:{s}"),
             Attack::Resize(s, filter) => write!(f, "resize:{s}:{}", filter.name()),
             Attack::Chat(s, q) => write!(f, "chat:{s}:{q}"),
+            Attack::LowBit(s) => write!(f, "lowbit:{s}"),
         }
     }
 }
@@ -172,6 +179,7 @@ pub enum AttackRange {
     Resize(f32, f32, Option<Filter>),
     /// Scales; the JPEG quality is drawn from [`CHAT_QUALITIES`].
     Chat(f32, f32),
+    LowBit(f32, f32),
 }
 
 impl AttackRange {
@@ -211,6 +219,7 @@ impl AttackRange {
                         AttackRange::Resize(a, b, filter.map(|_| f))
                     }
                     (Attack::Chat(a, _), Attack::Chat(b, _)) if a <= b => AttackRange::Chat(a, b),
+                    (Attack::LowBit(a), Attack::LowBit(b)) if a <= b => AttackRange::LowBit(a, b),
                     _ => return Err(invalid("needs LOW-HIGH with LOW ≤ HIGH")),
                 };
                 Ok(range)
@@ -237,6 +246,7 @@ impl AttackRange {
                     rng.random_range(low..=high),
                 ))
             }
+            AttackRange::LowBit(a, b) => Some(Attack::LowBit(rng.random_range(a..=b))),
         }
     }
 }
@@ -311,6 +321,19 @@ pub fn noise(image: &RgbImage, sigma: f32, rng: &mut StdRng) -> RgbImage {
     RgbImage::new(image.width(), image.height(), data).expect("same size")
 }
 
+/// Each sample, with probability `share`, gets a random lowest bit.
+pub fn low_bit(image: &RgbImage, share: f32, rng: &mut StdRng) -> RgbImage {
+    let data = image
+        .as_bytes()
+        .iter()
+        .map(|&v| match rng.random::<f32>() < share {
+            true => (v & !1) | rng.random::<u8>() & 1,
+            false => v,
+        })
+        .collect();
+    RgbImage::new(image.width(), image.height(), data).expect("same size")
+}
+
 /// Down to `scale` of the size and back up, both with `filter`.
 pub fn resize_round_trip(image: &RgbImage, scale: f32, filter: Filter) -> RgbImage {
     let (w, h) = (image.width(), image.height());
@@ -364,6 +387,10 @@ mod tests {
             );
         }
         assert!(damage("chat:0.9", &mut rng) > damage("chat:0.5:70", &mut rng));
+        // Half the samples of a share-1 flip change by one level: MSE 1/2, 51.1 dB.
+        let flipped = damage("lowbit:1", &mut rng);
+        assert!((50.5..51.8).contains(&flipped), "lowbit:1 gave {flipped}");
+        assert!(damage("lowbit:0.25", &mut rng) > flipped + 5.0);
         assert_eq!(
             Attack::parse("chat:0.75").unwrap(),
             Attack::Chat(0.75, CHAT_QUALITY)
@@ -377,6 +404,9 @@ mod tests {
             "resize:0.5:nearest",
             "jpeg:80:1",
             "chat:0.5:0",
+            "lowbit:0",
+            "lowbit:1.5",
+            "lowbit:1:2",
             "jpeg",
         ] {
             assert!(Attack::parse(bad).is_err(), "{bad}");

@@ -42,13 +42,20 @@ def _array(data: bytes, width: int, height: int) -> np.ndarray:
     return np.frombuffer(data, np.uint8).reshape(height, width, 3).copy()
 
 
-def hide(cover, secrets: Sequence, model: Optional[str] = None, key: Optional[str] = None) -> np.ndarray:
+def hide(
+    cover,
+    secrets: Sequence,
+    model: Optional[str] = None,
+    key: Optional[str] = None,
+    exact_layer: Optional[float] = None,
+) -> np.ndarray:
     """Hides 1 to 3 secrets in ``cover`` and returns the container (the cover's size).
 
     A secret of another size is resized to exactly the cover's (Lanczos 3). Without
-    ``model``, one secret uses ``default-1`` and two or three ``default-3``; with
-    ``key``, ``keyed-1`` and ``keyed-3``, whose key mixes the hidden code itself, and
-    only the same key reveals the secrets.
+    ``model``, one secret uses ``keyed-1`` and two or three ``keyed-3``, key or no
+    key; their key mixes the hidden code itself, and only the same key reveals the
+    secrets. ``exact_layer`` (a share in (0, 1]) adds the exact layer in that share
+    of the lowest bits: save such a container losslessly (PNG), or it is lost.
     """
     if isinstance(secrets, np.ndarray):
         raise ValueError("secrets: expected a list of images, got one array (write [secret])")
@@ -58,13 +65,13 @@ def hide(cover, secrets: Sequence, model: Optional[str] = None, key: Optional[st
         secret = _rgb(secret, f"secret {i + 1}")
         parts.append((secret.tobytes(), secret.shape[1], secret.shape[0]))
     height, width = cover.shape[:2]
-    data = _core.hide(cover.tobytes(), width, height, parts, model, key)
+    data = _core.hide(cover.tobytes(), width, height, parts, model, key, exact_layer)
     return _array(data, width, height)
 
 
 def reveal(container, count: int = 1, model: Optional[str] = None, key: Optional[str] = None) -> List[np.ndarray]:
     """Reveals ``count`` secrets from ``container``; the model and key must be the
-    ones that hid them."""
+    ones that hid them. An exact layer, wherever the container holds one, refines them."""
     container = _rgb(container, "container")
     height, width = container.shape[:2]
     return [_array(data, width, height) for data in _core.reveal(container.tobytes(), width, height, count, model, key)]

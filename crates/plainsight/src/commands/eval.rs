@@ -59,7 +59,9 @@ pub struct EvalArgs {
     /// chroma, what phones, browsers and chat apps write), `jpeg444:Q` (full chroma),
     /// `noise:S` (Gaussian, S levels of 255), `resize:F[:bilinear|bicubic|lanczos]`
     /// (down to F of the size and back; Lanczos unless named) or `chat:F[:Q]`
-    /// (downscale to F, JPEG 4:2:0 at Q, default 80, upscale back, bicubic)
+    /// (downscale to F, JPEG 4:2:0 at Q, default 80, upscale back, bicubic) or
+    /// `lowbit:S` (a random lowest bit in a share S of the samples, as the exact layer
+    /// writes)
     #[arg(long, value_parser = parse_attack)]
     attack: Option<Attack>,
     /// How containers' values become bytes (as `hide --rounding`) [default: nearest;

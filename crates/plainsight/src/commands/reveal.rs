@@ -15,9 +15,10 @@ use crate::output::{self, Existing};
 /// Reveal the secret photos hidden in a container
 ///
 /// Give one --out per secret to reveal. Without --model, one --out uses the
-/// embedded default-1 model and two or three use default-3, as `hide` does; with a
-/// key, keyed-1 and keyed-3 (containers hidden with a key before December 2026
-/// need `--model default-1` or `default-3`).
+/// embedded keyed-1 model and two or three use keyed-3, key or no key, as `hide`
+/// does (containers hidden before 2026-12-03 without --model need `--model
+/// default-1` or `default-3`). Where the container holds an exact layer (`hide
+/// --exact-layer`), it refines the secrets; no flag is needed.
 #[derive(Debug, Args)]
 pub struct RevealArgs {
     /// The container written by `plainsight hide` (`-`: standard input), or a folder

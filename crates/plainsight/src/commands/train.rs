@@ -104,7 +104,8 @@ pub struct TrainArgs {
     /// Distortions between hiding and reveal, one drawn per step, for a robust model:
     /// a comma-separated list of `none`, `jpeg:Q1-Q2` (4:2:0 chroma), `jpeg444:Q1-Q2`,
     /// `noise:S1-S2`, `resize:F1-F2` (filter drawn per step; or `resize:F1-F2:bicubic`)
-    /// and `chat:F1-F2` (downscale, JPEG 4:2:0 q70-85, upscale), e.g.
+    /// `chat:F1-F2` (downscale, JPEG 4:2:0 q70-85, upscale) and `lowbit:S1-S2` (random
+    /// lowest bits in that share of the samples, so reveal tolerates the exact layer), e.g.
     /// `none,jpeg:50-95,noise:0-3,resize:0.5-1`. Before December 2026 `jpeg` meant
     /// 4:4:4: write `jpeg444` to repeat an older run
     #[arg(long)]

@@ -260,6 +260,9 @@ struct HideRequest<'a> {
     refine: usize,
     #[serde(default)]
     channel: Channel,
+    /// The exact layer's share of samples (`hide --exact-layer`); absent: none. Only
+    /// the PNG channels keep it.
+    exact_layer: Option<f32>,
 }
 
 /// The most refinement steps a request may ask for: each costs a reveal pass
@@ -329,9 +332,17 @@ impl Prepared {
 /// What a job's model work is, for [`estimate_mb`].
 #[derive(Debug, Clone, Copy)]
 enum Work {
-    Hide { secrets: usize, refine: bool },
-    Reveal { count: usize },
-    Inspect { images: usize },
+    Hide {
+        secrets: usize,
+        refine: bool,
+        layer: bool,
+    },
+    Reveal {
+        count: usize,
+    },
+    Inspect {
+        images: usize,
+    },
 }
 
 /// The memory a job's model work needs at its peak, in MB, on top of what the
@@ -363,15 +374,25 @@ fn estimate_mb(model: &LoadedModel, work: Work, width: usize, height: usize, key
         Work::Hide {
             secrets,
             refine: false,
+            ..
         } => (40.0, 215.0, 15.0 * secrets as f64),
         Work::Hide {
             secrets,
             refine: true,
+            ..
         } => (48.0, 680.0, 15.0 * secrets as f64),
         Work::Reveal { count } => (24.0, 140.0, 4.0 * count as f64),
         Work::Inspect { images } => (24.0, 100.0, 60.0 + 12.0 * images as f64),
     };
     let key = if keyed { 64.0 } else { 0.0 };
+    // The exact layer (`hiding/layer`): its carriers' positions and the coded
+    // residual; a 3 MP picture with keyed-1 peaked 45 MB higher to hide with it and
+    // 44 MB higher to reveal from it (`/usr/bin/time`). Reveal cannot know before
+    // the key is derived whether a layer is there, so it always counts it.
+    let layer = match work {
+        Work::Hide { layer: true, .. } | Work::Reveal { .. } => 20.0 * pixels,
+        _ => 0.0,
+    };
     // It holds the whole picture as 64-bit floats instead (24 bytes a pixel, and
     // 2 for the remainders), beside the pictures counted above: hide and reveal of
     // 2.5 MP peaked at about 100 MB in the whole CLI process (`/usr/bin/time`).
@@ -401,16 +422,27 @@ fn estimate_mb(model: &LoadedModel, work: Work, width: usize, height: usize, key
         }
         _ => 0.0,
     };
-    let bytes = per_window * window + per_pixel * pixels + lattice + restore + code_maps;
+    let bytes = per_window * window + per_pixel * pixels + lattice + restore + code_maps + layer;
     (fixed + restore_fixed + key + bytes / 1e6).ceil() as usize
 }
 
 /// Hides the secrets in the cover: returns the container, the difference ×10
 /// and the container's PSNR/SSIM against the cover.
 pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, ApiError> {
-    let (model, cover, secrets, key, refine, channel) = {
+    let (model, cover, secrets, key, refine, channel, layer) = {
         let request: HideRequest = parse(body.bytes())?;
         let channel = request.channel;
+        let layer = request.exact_layer;
+        if layer.is_some() && matches!(channel, Channel::Jpeg | Channel::Reencode) {
+            return Err(ApiError::bad(
+                "exact_layer: a JPEG container loses its lowest bits, so the layer needs the png channel",
+            ));
+        }
+        if let Some(share) = layer.filter(|share| !(*share > 0.0 && *share <= 1.0)) {
+            return Err(ApiError::bad(format!(
+                "exact_layer: the share of samples must be in (0, 1], not {share}"
+            )));
+        }
         let key = passphrase(request.key.as_deref())?;
         let model = models.choose(request.secrets.len(), channel)?;
         if request.refine > MAX_REFINE_STEPS {
@@ -421,13 +453,14 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
         }
         let cover = image_field("cover", &request.cover, limits)?;
         let secrets = secret_fields(&request.secrets, limits)?;
-        (model, cover, secrets, key, request.refine, channel)
+        (model, cover, secrets, key, request.refine, channel, layer)
     };
     // The pictures are decoded: the body (and its share of the budget) can go.
     drop(body);
     let work = Work::Hide {
         secrets: secrets.len(),
         refine: refine > 0,
+        layer: layer.is_some(),
     };
     let memory_mb = estimate_mb(model, work, cover.width(), cover.height(), key.is_some());
     let count = secrets.len();
@@ -439,7 +472,7 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
             ..Refinement::default()
         });
         let container = model
-            .hide(&cover, secrets, key.as_ref(), refinement.as_ref(), None)
+            .hide(&cover, secrets, key.as_ref(), refinement.as_ref(), layer)
             .map_err(ApiError::hiding)?;
         // Through the JPEG channel the container leaves as the JPEG `hide
         // --allow-lossy` writes; the numbers are those of that file's pixels.
@@ -466,6 +499,7 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
             "model": model.name,
             "refine": refine,
             "channel": channel,
+            "exact_layer": layer,
             "width": cover.width(),
             "height": cover.height(),
             "container": url,
