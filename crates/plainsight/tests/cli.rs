@@ -60,7 +60,14 @@ fn roundings_restore_the_covers_pair_balance_or_whole_histogram() {
             "cover.png",
             &["secret.png"],
             &name,
-            &["--rounding", rounding, "--model", "default-1"],
+            &[
+                "--rounding",
+                rounding,
+                "--model",
+                "default-1",
+                "--exact-layer",
+                "0",
+            ],
         );
         assert!(out.status.success(), "{}", stderr(&out));
         load(&d.join(name))
@@ -1123,7 +1130,8 @@ fn a_lattice_folder_reveals_through_its_restoration_filter() {
         "cover.png",
         &["secret.png"],
         "c.png",
-        &["--model", "code"],
+        // Without the exact layer, whose own copy of the secret would need no filter.
+        &["--model", "code", "--exact-layer", "0"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let reveal = |model: &str, name: &str| {
@@ -1302,7 +1310,7 @@ fn the_lattice_code_survives_a_jpeg_and_says_what_it_cannot_do() {
 }
 
 #[test]
-fn the_exact_layer_refines_a_png_and_a_jpeg_falls_back_to_the_network() {
+fn the_exact_layer_is_the_png_default_and_a_jpeg_falls_back_to_the_network() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     save(&photo_like(128, 96, 31), &d.join("cover.png"));
@@ -1317,11 +1325,15 @@ fn the_exact_layer_refines_a_png_and_a_jpeg_falls_back_to_the_network() {
         psnr(&secret, &load(&d.join(out)))
     };
     let keyed = ["--model", "jpeg-1", "--key", "k"];
-    let out = hide(d, "cover.png", &["secret.png"], "plain.png", &keyed);
+    let without = [&keyed[..], &["--exact-layer", "0"]].concat();
+    let out = hide(d, "cover.png", &["secret.png"], "plain.png", &without);
     assert!(out.status.success(), "{}", stderr(&out));
-    let layered = [&keyed[..], &["--exact-layer", "1"]].concat();
-    let out = hide(d, "cover.png", &["secret.png"], "layered.png", &layered);
+    let out = hide(d, "cover.png", &["secret.png"], "layered.png", &keyed);
     assert!(out.status.success(), "{}", stderr(&out));
+    let explicit = [&keyed[..], &["--exact-layer", "1"]].concat();
+    let out = hide(d, "cover.png", &["secret.png"], "one.png", &explicit);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(load(&d.join("one.png")), load(&d.join("layered.png")));
     let (plain, exact) = (
         reveal_psnr("plain.png", "a.png"),
         reveal_psnr("layered.png", "b.png"),
@@ -1344,7 +1356,16 @@ fn the_exact_layer_refines_a_png_and_a_jpeg_falls_back_to_the_network() {
         layered_jpeg > plain_jpeg - 1.0,
         "after JPEG: with the layer {layered_jpeg:.2} dB, without {plain_jpeg:.2}"
     );
-    // A JPEG container cannot hold it, and a share outside (0, 1] is refused.
+    // A JPEG container cannot hold it (and does not get it by default), and a share
+    // outside 0 to 1 is refused.
+    let out = hide(
+        d,
+        "cover.png",
+        &["secret.png"],
+        "z.jpg",
+        &["--model", "jpeg-1", "--allow-lossy"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let out = hide(
         d,
         "cover.png",

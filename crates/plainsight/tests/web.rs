@@ -370,9 +370,22 @@ fn the_exact_layer_is_offered_on_the_png_channel_only() {
     stripped.iter_mut().for_each(|v| *v &= !1);
     let fallback = psnr(&secret, &reveal(&stripped));
     assert!(refined > fallback + 2.0, "{refined} vs {fallback}");
-    let (status, plain) = hide(json!({}));
+    // The PNG channel writes it unless asked not to; 0 turns it off.
+    let (status, default) = hide(json!({}));
+    assert_eq!(status, 200, "{default}");
+    assert_eq!(default["exact_layer"], 1.0);
+    let (status, plain) = hide(json!({ "exact_layer": 0.0 }));
     assert_eq!(status, 200, "{plain}");
     assert!(plain["exact_layer"].is_null(), "{plain}");
+    let plain = from_data_url(plain["container"].as_str().unwrap());
+    let without = psnr(&secret, &reveal(&plain));
+    assert!(
+        refined > without + 2.0,
+        "{refined} vs {without} without the layer"
+    );
+    let (status, jpeg) = hide(json!({ "channel": "reencode" }));
+    assert_eq!(status, 200, "{jpeg}");
+    assert!(jpeg["exact_layer"].is_null(), "{jpeg}");
 
     for (extra, expected) in [
         (
@@ -383,8 +396,8 @@ fn the_exact_layer_is_offered_on_the_png_channel_only() {
             json!({ "exact_layer": 1.0, "channel": "jpeg" }),
             "png channel",
         ),
-        (json!({ "exact_layer": 1.5 }), "(0, 1]"),
-        (json!({ "exact_layer": 0.0 }), "(0, 1]"),
+        (json!({ "exact_layer": 1.5 }), "0 to 1"),
+        (json!({ "exact_layer": -0.5 }), "0 to 1"),
     ] {
         let (status, reply) = hide(extra);
         assert_eq!(status, 400, "{reply}");
@@ -635,8 +648,11 @@ fn the_keyed_channel_is_the_png_channel_and_earlier_reads_the_old_defaults() {
             "right {right}, wrong {wrong}"
         );
         // A container of the earlier defaults (the tile scheme) reveals through the
-        // earlier channel, and only as noise through the PNG one.
-        let earlier = json!({ "cover": data_url(&cover), "secrets": urls, "channel": "earlier" });
+        // earlier channel, and only as noise through the PNG one. (Without the exact
+        // layer: with it, any model reads the layer's own copy of the secrets.)
+        let earlier = json!({
+            "cover": data_url(&cover), "secrets": urls, "channel": "earlier", "exact_layer": 0
+        });
         let (status, reply) = http_json(&server.address, "POST", "/api/hide", &earlier);
         assert_eq!(status, 200, "{reply}");
         let old = if count == 1 { "default-1" } else { "default-3" };

@@ -19,6 +19,9 @@ use crate::hider::{check_hide_count, check_reveal_count};
 use crate::pixels::{check_same_size, RgbImage};
 use crate::Hider;
 
+/// libwebp's limit on each side of a picture.
+pub(crate) const WEBP_MAX_SIDE: usize = 16383;
+
 /// Bytes before each secret's file: its length, little-endian.
 const HEADER: usize = 4;
 
@@ -51,41 +54,44 @@ impl CodecEmbed {
 }
 
 /// The WebP file of `image` at the highest quality (0–100) that fits `budget` bytes.
-fn compress(image: &RgbImage, budget: usize) -> Result<Vec<u8>> {
-    let encode = |quality: u32| -> Vec<u8> {
-        webp::Encoder::from_rgb(
-            image.as_bytes(),
-            image.width() as u32,
-            image.height() as u32,
-        )
-        .encode(quality as f32)
-        .to_vec()
-    };
-    let smallest = encode(0);
-    if smallest.len() > budget {
+pub(crate) fn compress(image: &RgbImage, budget: usize) -> Result<Vec<u8>> {
+    let (width, height) = (image.width(), image.height());
+    if width > WEBP_MAX_SIDE || height > WEBP_MAX_SIDE {
         return Err(Error::Invalid(format!(
-            "the secret does not fit: even at quality 0 it takes {} bytes, the container holds {budget}",
-            smallest.len()
+            "WebP holds at most {WEBP_MAX_SIDE} pixels a side, not {width}x{height}"
         )));
     }
+    // An encoder failure (out of memory) counts as a file that does not fit.
+    let encode = |quality: u32| -> Option<Vec<u8>> {
+        webp::Encoder::from_rgb(image.as_bytes(), width as u32, height as u32)
+            .encode_simple(false, quality as f32)
+            .ok()
+            .map(|file| file.to_vec())
+            .filter(|file| file.len() <= budget)
+    };
+    let Some(smallest) = encode(0) else {
+        return Err(Error::Invalid(format!(
+            "the secret does not fit: even at quality 0 it takes more than the {budget} bytes the container holds"
+        )));
+    };
     // The file grows with quality: the highest that fits, by bisection.
     let (mut fits, mut too_big) = (0u32, 101u32);
     let mut best = smallest;
     while too_big - fits > 1 {
         let quality = (fits + too_big) / 2;
-        let file = encode(quality);
-        if file.len() <= budget {
-            fits = quality;
-            best = file;
-        } else {
-            too_big = quality;
+        match encode(quality) {
+            Some(file) => {
+                fits = quality;
+                best = file;
+            }
+            None => too_big = quality,
         }
     }
     Ok(best)
 }
 
 /// The secret in `file`, if it decodes to a `width`×`height` RGB image.
-fn decompress(file: &[u8], width: usize, height: usize) -> Option<RgbImage> {
+pub(crate) fn decompress(file: &[u8], width: usize, height: usize) -> Option<RgbImage> {
     let decoded = webp::Decoder::new(file).decode()?;
     if (decoded.width() as usize, decoded.height() as usize) != (width, height) {
         return None;

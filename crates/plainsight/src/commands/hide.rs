@@ -47,14 +47,31 @@ pub struct HideArgs {
     rounding: Option<RoundingChoice>,
     #[command(flatten)]
     refine: RefineArgs,
-    /// Also write the exact layer: the secrets' remaining error, coded into the lowest
-    /// bit of this share of the samples (0 to 1; 1 is every sample). Only a PNG keeps
-    /// it; a re-encoded container reveals as without it (docs/model.md, "The exact
-    /// layer")
+    /// The exact layer: the secrets coded again (WebP, on top of what the network
+    /// reveals) into the lowest bit of this share of the samples, 0 to 1; 0 writes
+    /// none. Only a PNG keeps it; a re-encoded container reveals from the network alone
+    /// (docs/model.md, "The exact layer") [default: 1 for a PNG, none for a JPEG]
     #[arg(long, value_name = "SHARE")]
     exact_layer: Option<f32>,
     #[command(flatten)]
     options: ModelArgs,
+}
+
+/// The exact layer's share of samples unless --exact-layer says otherwise (PNG only).
+const DEFAULT_LAYER_SHARE: f32 = 1.0;
+
+/// The layer's share for a container written lossily (`lossy`) or not; `None`: none.
+fn layer_share(asked: Option<f32>, lossy: bool) -> Result<Option<f32>> {
+    match (asked, lossy) {
+        (Some(share), _) if !(0.0..=1.0).contains(&share) => {
+            bail!("--exact-layer: the share of samples must be 0 to 1, not {share}")
+        }
+        (Some(0.0), _) | (None, true) => Ok(None),
+        (Some(_), true) => bail!(
+            "--exact-layer lives in the lowest bits, which JPEG does not keep: write a PNG container"
+        ),
+        (asked, false) => Ok(Some(asked.unwrap_or(DEFAULT_LAYER_SHARE))),
+    }
 }
 
 /// What `hide` writes a .jpg container with unless --jpeg-quality says otherwise.
@@ -85,9 +102,7 @@ pub fn run(args: HideArgs) -> Result<()> {
             args.out.display()
         );
     }
-    if args.exact_layer.is_some() && (jpeg || args.allow_lossy) {
-        bail!("--exact-layer lives in the lowest bits, which JPEG does not keep: write a PNG container");
-    }
+    let layer = layer_share(args.exact_layer, jpeg || args.allow_lossy)?;
     let cover = images::load(&args.cover)?;
     let mut secrets = Vec::with_capacity(count);
     for path in &args.secrets {
@@ -107,13 +122,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     let refinement = args.refine.refinement()?;
     report::note_if_large(&cover, refinement.map(|r| r.steps));
     let container = report::with_progress_bar("hiding", &cover, refinement.is_some(), || {
-        model.hide(
-            &cover,
-            secrets,
-            key.as_ref(),
-            refinement.as_ref(),
-            args.exact_layer,
-        )
+        model.hide(&cover, secrets, key.as_ref(), refinement.as_ref(), layer)
     })?;
     // Measure what was written: a JPEG container is not the one the model made.
     let written = output::save_container(
@@ -127,7 +136,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     if args.options.json {
         let report = serde_json::json!({
             "out": args.out, "model": model.name, "secrets": count, "keyed": key.is_some(),
-            "rounding": model.rounding(), "refine": args.refine.describe(),
+            "rounding": model.rounding(), "refine": args.refine.describe(), "exact_layer": layer,
             "width": cover.width(), "height": cover.height(),
             "container_psnr": p, "container_ssim": s,
         });

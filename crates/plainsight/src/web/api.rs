@@ -260,10 +260,14 @@ struct HideRequest<'a> {
     refine: usize,
     #[serde(default)]
     channel: Channel,
-    /// The exact layer's share of samples (`hide --exact-layer`); absent: none. Only
-    /// the PNG channels keep it.
+    /// The exact layer's share of samples (`hide --exact-layer`), 0 for none; absent:
+    /// 1 on the PNG channels, none on the JPEG ones (which do not keep it).
     exact_layer: Option<f32>,
 }
+
+/// The exact layer's share on the PNG channels unless a request says otherwise (as
+/// `hide`'s default for a PNG).
+const DEFAULT_LAYER_SHARE: f32 = 1.0;
 
 /// The most refinement steps a request may ask for: each costs a reveal pass
 /// forward and backward, and one request holds a worker.
@@ -432,17 +436,23 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
     let (model, cover, secrets, key, refine, channel, layer) = {
         let request: HideRequest = parse(body.bytes())?;
         let channel = request.channel;
-        let layer = request.exact_layer;
-        if layer.is_some() && matches!(channel, Channel::Jpeg | Channel::Reencode) {
-            return Err(ApiError::bad(
-                "exact_layer: a JPEG container loses its lowest bits, so the layer needs the png channel",
-            ));
-        }
-        if let Some(share) = layer.filter(|share| !(*share > 0.0 && *share <= 1.0)) {
-            return Err(ApiError::bad(format!(
-                "exact_layer: the share of samples must be in (0, 1], not {share}"
-            )));
-        }
+        let lossy = matches!(channel, Channel::Jpeg | Channel::Reencode);
+        let layer = match request.exact_layer {
+            Some(share) if !(0.0..=1.0).contains(&share) => {
+                return Err(ApiError::bad(format!(
+                    "exact_layer: the share of samples must be 0 to 1, not {share}"
+                )))
+            }
+            Some(0.0) => None,
+            Some(_) if lossy => {
+                return Err(ApiError::bad(
+                    "exact_layer: a JPEG container loses its lowest bits, so the layer needs the png channel",
+                ))
+            }
+            Some(share) => Some(share),
+            None if lossy => None,
+            None => Some(DEFAULT_LAYER_SHARE),
+        };
         let key = passphrase(request.key.as_deref())?;
         let model = models.choose(request.secrets.len(), channel)?;
         if request.refine > MAX_REFINE_STEPS {

@@ -10,6 +10,7 @@
 //! replaced by a fixed pattern, which hide and reveal both compute, so both sides
 //! see the same network output. docs/model.md, "The exact layer".
 
+mod pictures;
 mod range;
 mod residual;
 
@@ -24,10 +25,6 @@ use crate::Hider;
 /// the first 128 samples.
 const HEADER_BYTES: usize = 16;
 const HEADER_SAMPLES: usize = HEADER_BYTES * 8;
-/// Written since 2026-12-03 (shifted pairs, see [`pairing`]).
-const TAG: u32 = u32::from_le_bytes(*b"PSL2");
-/// The first layers' tag (plain pairs only), still read.
-const TAG_PLAIN: u32 = u32::from_le_bytes(*b"PSL1");
 /// Steps are stored in 1/64 of a level.
 const STEP_UNIT: f32 = 64.0;
 /// The stream used where there is no key (anyone with the model can read the layer).
@@ -35,6 +32,8 @@ const PUBLIC_SEED: [u8; 32] = *b"plainsight exact layer, no key..";
 const SELECT_STREAM: u64 = 0x6c61_7965_7231;
 const WHITEN_STREAM: u64 = 0x6c61_7965_7232;
 const PAIRING_STREAM: u64 = 0x6c61_7965_7233;
+/// Format 3's nonce, before its records.
+const NONCE_BYTES: usize = 8;
 
 /// A hider with the exact layer on top of `inner`.
 pub struct Layered<'a> {
@@ -42,8 +41,34 @@ pub struct Layered<'a> {
     /// Share of samples whose lowest bit the layer takes, in 256ths minus one (0 = no
     /// layer written; reveal always looks for one).
     share: Option<u8>,
-    /// Shifted pairs ([`TAG`]); plain ones only in tests, to write the first format.
-    shifted: bool,
+    /// What it writes: [`Format::Coded`]; the others only in tests, to check that
+    /// their containers still read.
+    format: Format,
+}
+
+/// The layer's formats, each with its own tag; reveal reads all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// `PSL1` (first written on 2026-12-03): range-coded differences of all pictures at
+    /// one step, carriers in plain pairs.
+    Plain,
+    /// `PSL2`: the same with shifted pairs (see [`pairing`]).
+    Shifted,
+    /// `PSL3`: shifted pairs; each picture coded on its own, mostly with WebP
+    /// ([`pictures`]), enciphered under a per-container nonce.
+    Coded,
+}
+
+impl Format {
+    const ALL: [Format; 3] = [Format::Plain, Format::Shifted, Format::Coded];
+
+    fn tag(self) -> u32 {
+        u32::from_le_bytes(match self {
+            Format::Plain => *b"PSL1",
+            Format::Shifted => *b"PSL2",
+            Format::Coded => *b"PSL3",
+        })
+    }
 }
 
 impl<'a> Layered<'a> {
@@ -65,7 +90,7 @@ impl<'a> Layered<'a> {
         Ok(Layered {
             inner,
             share,
-            shifted: true,
+            format: Format::Coded,
         })
     }
 
@@ -109,16 +134,22 @@ impl<'a> Layered<'a> {
         }
         let seed = key.copied().unwrap_or(PUBLIC_SEED);
         let carriers = carriers(&seed, samples, share);
-        let pairing = pairing(&seed, carriers.len(), self.shifted);
+        let pairing = pairing(&seed, carriers.len(), self.format != Format::Plain);
         let input = with_pattern(&container, &carriers, &pairing)?;
         let base = self.inner_reveal(&input, secrets.len(), key)?;
-        let differences: Vec<Vec<i32>> = secrets
-            .iter()
-            .zip(&base)
-            .map(|(secret, base)| difference(secret, base))
-            .collect();
         let capacity = (carriers.len() - HEADER_SAMPLES) / 8;
-        let Some((step, payload)) = fit(&differences, container.width(), capacity) else {
+        let coded = match self.format {
+            Format::Coded => code_pictures(&seed, cover, secrets, &base, capacity),
+            Format::Plain | Format::Shifted => {
+                let differences: Vec<Vec<i32>> = secrets
+                    .iter()
+                    .zip(&base)
+                    .map(|(secret, base)| difference(secret, base))
+                    .collect();
+                fit(&differences, container.width(), capacity)
+            }
+        };
+        let Some((step, payload)) = coded else {
             return Ok(container);
         };
         let mut bytes = Header {
@@ -127,7 +158,7 @@ impl<'a> Layered<'a> {
             pictures: secrets.len() as u8,
             length: payload.len() as u32,
             checksum: checksum(&payload),
-            shifted: self.shifted,
+            format: self.format,
         }
         .to_bytes()
         .to_vec();
@@ -154,31 +185,95 @@ impl<'a> Layered<'a> {
             return self.inner_reveal(container, count, key);
         };
         let carriers = carriers(&seed, data.len(), header.share);
-        let pairing = pairing(&seed, carriers.len(), header.shifted);
-        let input = with_pattern(container, &carriers, &pairing)?;
-        let base = self.inner_reveal(&input, count, key)?;
+        let pairing = pairing(&seed, carriers.len(), header.format != Format::Plain);
+        let base = || self.inner_reveal(&with_pattern(container, &carriers, &pairing)?, count, key);
         let length = header.length as usize;
         let mut bytes = vec![0u8; HEADER_BYTES + length];
         for (bit, &at) in carriers.iter().enumerate().take(bytes.len() * 8) {
             bytes[bit / 8] |= (data[at as usize] & 1) << (bit % 8);
         }
         whiten(&seed, &mut bytes);
-        let payload = &bytes[HEADER_BYTES..];
+        let payload = &mut bytes[HEADER_BYTES..];
         if checksum(payload) != header.checksum {
-            return Ok(base);
+            return base();
         }
         let coded = count.min(header.pictures as usize);
-        let step = header.step as f32 / STEP_UNIT;
-        let limit = (255.0 / step).ceil() as u32 + 1;
-        let width = container.width();
-        let q = residual::decode(payload, width, data.len(), coded, limit);
-        base.iter()
-            .enumerate()
-            .map(|(i, base)| match q.get(i) {
-                Some(q) => rebuild(base, q, step),
-                None => Ok(base.clone()),
-            })
-            .collect()
+        let size = (container.width(), container.height());
+        let rebuilt: Vec<Option<RgbImage>> = match header.format {
+            Format::Coded if payload.len() >= NONCE_BYTES => {
+                let (nonce, records) = payload.split_at_mut(NONCE_BYTES);
+                encrypt(&seed, nonce, records);
+                pictures::decode(records, coded, base, size)?
+            }
+            Format::Coded => vec![None; coded],
+            Format::Plain | Format::Shifted => {
+                let base = base()?;
+                let step = header.step as f32 / STEP_UNIT;
+                let limit = (255.0 / step).ceil() as u32 + 1;
+                let q = residual::decode(payload, size.0, data.len(), coded, limit);
+                base.iter()
+                    .zip(&q)
+                    .map(|(base, q)| rebuild(base, q, step).ok())
+                    .collect()
+            }
+        };
+        // A picture the layer does not hold (or that did not decode) is the network's.
+        match rebuilt.len() == count && rebuilt.iter().all(Option::is_some) {
+            true => Ok(rebuilt.into_iter().flatten().collect()),
+            false => {
+                let base = base()?;
+                Ok(base
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, base)| rebuilt.get(i).cloned().flatten().unwrap_or(base))
+                    .collect())
+            }
+        }
+    }
+}
+
+/// Format 3's payload: an 8-byte nonce, then each picture's record
+/// ([`pictures::encode`]) enciphered under the key and that nonce. The step field
+/// of the header is 0.
+fn code_pictures(
+    seed: &[u8; 32],
+    cover: &RgbImage,
+    secrets: &[RgbImage],
+    base: &[RgbImage],
+    capacity: usize,
+) -> Option<(u16, Vec<u8>)> {
+    let records = pictures::encode(secrets, base, capacity.checked_sub(NONCE_BYTES)?)?;
+    let nonce = nonce(cover, secrets);
+    let mut payload = nonce.to_vec();
+    payload.extend_from_slice(&records);
+    let (nonce, records) = payload.split_at_mut(NONCE_BYTES);
+    encrypt(seed, nonce, records);
+    Some((0, payload))
+}
+
+/// A nonce that differs between containers (a hash of what they hide), so that one
+/// key never enciphers two different payloads with the same stream; the same inputs
+/// give the same container.
+fn nonce(cover: &RgbImage, secrets: &[RgbImage]) -> [u8; NONCE_BYTES] {
+    let hash = std::iter::once(cover)
+        .chain(secrets)
+        .flat_map(|image| image.as_bytes())
+        .fold(0xcbf2_9ce4_8422_2325u64, |hash, &b| {
+            (hash ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+        });
+    hash.to_le_bytes()
+}
+
+/// XORs `records` with the ChaCha20 stream of the seed and `nonce` (its top bit set,
+/// so that it never meets the layer's fixed streams).
+fn encrypt(seed: &[u8; 32], nonce: &[u8], records: &mut [u8]) {
+    let nonce = u64::from_le_bytes(nonce.try_into().expect("8 bytes")) | 1 << 63;
+    let mut rng = ChaCha20Rng::from_seed(*seed);
+    rng.set_stream(nonce);
+    let mut stream = vec![0u8; records.len()];
+    rng.fill_bytes(&mut stream);
+    for (byte, mask) in records.iter_mut().zip(stream) {
+        *byte ^= mask;
     }
 }
 
@@ -228,15 +323,13 @@ struct Header {
     pictures: u8,
     length: u32,
     checksum: u32,
-    /// Whether the carriers use shifted pairs ([`TAG`]) or plain ones ([`TAG_PLAIN`]).
-    shifted: bool,
+    format: Format,
 }
 
 impl Header {
     fn to_bytes(&self) -> [u8; HEADER_BYTES] {
         let mut bytes = [0u8; HEADER_BYTES];
-        let tag = if self.shifted { TAG } else { TAG_PLAIN };
-        bytes[0..4].copy_from_slice(&tag.to_le_bytes());
+        bytes[0..4].copy_from_slice(&self.format.tag().to_le_bytes());
         bytes[4..6].copy_from_slice(&self.step.to_le_bytes());
         bytes[6] = self.share;
         bytes[7] = self.pictures;
@@ -258,19 +351,21 @@ fn read_header(seed: &[u8; 32], data: &[u8]) -> Option<Header> {
     whiten(seed, &mut bytes);
     let word =
         |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let format = Format::ALL.into_iter().find(|f| f.tag() == word(0))?;
     let header = Header {
         step: u16::from_le_bytes([bytes[4], bytes[5]]),
         share: bytes[6],
         pictures: bytes[7],
         length: word(8),
         checksum: word(12),
-        shifted: word(0) == TAG,
+        format,
     };
     let capacity = (data.len() - HEADER_SAMPLES) / 8;
-    let valid = (word(0) == TAG || word(0) == TAG_PLAIN)
-        && header.step as f32 >= STEP_UNIT
-        && header.pictures >= 1
-        && header.length as usize <= capacity;
+    let step_valid = match format {
+        Format::Coded => header.step == 0,
+        Format::Plain | Format::Shifted => header.step as f32 >= STEP_UNIT,
+    };
+    let valid = step_valid && header.pictures >= 1 && header.length as usize <= capacity;
     valid.then_some(header)
 }
 
@@ -326,7 +421,7 @@ fn with_pattern(
 /// position, which the keyed models' reveal would read as a signal (on 40 bsds500/val
 /// crops, a keyed-1 fine-tuned with random lowest bits revealed 35.9 dB instead of 34.2).
 /// The header's carriers keep plain pairs; `shifted` false: plain pairs everywhere (the
-/// first layers, [`TAG_PLAIN`]).
+/// first layers, [`Format::Plain`]).
 fn pairing(seed: &[u8; 32], carriers: usize, shifted: bool) -> impl Fn(usize) -> bool {
     let mut rng = ChaCha20Rng::from_seed(*seed);
     rng.set_stream(PAIRING_STREAM);
@@ -552,28 +647,63 @@ mod tests {
     }
 
     #[test]
-    fn the_first_format_with_plain_pairs_still_reads() {
-        let plain = Layered {
-            shifted: false,
-            ..Layered::new(&Coarse, Some(1.0)).unwrap()
-        };
-        let shifted = Layered::new(&Coarse, Some(1.0)).unwrap();
+    fn every_format_reads_through_the_one_reveal() {
         let (cover, secret) = (photo(48, 40, 2), photo(48, 40, 5));
         let one = std::slice::from_ref(&secret);
-        let old = plain.hide(&cover, one).unwrap();
-        let new = shifted.hide(&cover, one).unwrap();
-        assert!(!read_header(&PUBLIC_SEED, old.as_bytes()).unwrap().shifted);
-        assert!(read_header(&PUBLIC_SEED, new.as_bytes()).unwrap().shifted);
-        // Both read back through the one reveal, which follows the tag.
         let base = psnr(
             &secret,
             &Coarse
                 .reveal(&Coarse.hide(&cover, one).unwrap(), 1)
                 .unwrap()[0],
         );
-        for container in [&old, &new] {
-            let revealed = psnr(&secret, &shifted.reveal(container, 1).unwrap()[0]);
-            assert!(revealed > base + 1.0, "{revealed:.2} against {base:.2}");
+        let current = Layered::new(&Coarse, Some(1.0)).unwrap();
+        for format in Format::ALL {
+            let writer = Layered {
+                format,
+                ..Layered::new(&Coarse, Some(1.0)).unwrap()
+            };
+            let container = writer.hide(&cover, one).unwrap();
+            let header = read_header(&PUBLIC_SEED, container.as_bytes()).unwrap();
+            assert_eq!(header.format, format);
+            let revealed = psnr(&secret, &current.reveal(&container, 1).unwrap()[0]);
+            assert!(
+                revealed > base + 1.0,
+                "{format:?}: {revealed:.2} against {base:.2}"
+            );
         }
+    }
+
+    #[test]
+    fn format_3_codes_each_picture_its_own_way_and_enciphers_per_container() {
+        let layered = Layered::new(&Coarse, Some(1.0)).unwrap();
+        let cover = photo(64, 48, 3);
+        let secret = photo(64, 48, 8);
+        let container = layered.hide(&cover, std::slice::from_ref(&secret)).unwrap();
+        let data = container.as_bytes();
+        let header = read_header(&PUBLIC_SEED, data).unwrap();
+        let carriers = carriers(&PUBLIC_SEED, data.len(), header.share);
+        let mut bytes = vec![0u8; HEADER_BYTES + header.length as usize];
+        for (bit, &at) in carriers.iter().enumerate().take(bytes.len() * 8) {
+            bytes[bit / 8] |= (data[at as usize] & 1) << (bit % 8);
+        }
+        whiten(&PUBLIC_SEED, &mut bytes);
+        let (nonce, records) = bytes[HEADER_BYTES..].split_at_mut(NONCE_BYTES);
+        assert_eq!(*nonce, nonce_of(&cover, &secret));
+        encrypt(&PUBLIC_SEED, nonce, records);
+        // A wavy secret under a coarse base: a WebP file (mode 1 or 2), not the range coder.
+        assert!(matches!(records[0], 1 | 2), "mode {}", records[0]);
+        // Another secret under the same (public) key: another nonce, another stream.
+        let other = layered
+            .hide(&cover, std::slice::from_ref(&photo(64, 48, 9)))
+            .unwrap();
+        assert_ne!(
+            nonce_of(&cover, &secret),
+            nonce_of(&cover, &photo(64, 48, 9))
+        );
+        assert_ne!(other, container);
+    }
+
+    fn nonce_of(cover: &RgbImage, secret: &RgbImage) -> [u8; NONCE_BYTES] {
+        nonce(cover, std::slice::from_ref(secret))
     }
 }

@@ -38,6 +38,7 @@ pub fn run(args: HideArgs) -> Result<()> {
     if args.allow_lossy || args.jpeg_quality.is_some() {
         bail!("with folders, containers are written as PNG: drop --allow-lossy and --jpeg-quality");
     }
+    let layer = super::layer_share(args.exact_layer, false)?;
     let covers = batch::photos(&args.cover)?;
     let secret_lists = args
         .secrets
@@ -85,13 +86,7 @@ pub fn run(args: HideArgs) -> Result<()> {
             .iter()
             .map(|p| images::load(p))
             .collect::<Result<Vec<_>>>()?;
-        let container = model.hide(
-            &cover,
-            secrets,
-            key.as_ref(),
-            refinement.as_ref(),
-            args.exact_layer,
-        )?;
+        let container = model.hide(&cover, secrets, key.as_ref(), refinement.as_ref(), layer)?;
         output::save_png(&job.out, &container, existing)?;
         Ok(format!(
             "{} ({}x{}): container PSNR {}",
