@@ -55,7 +55,8 @@ def hide(
     ``model``, one secret uses ``keyed-1`` and two or three ``keyed-3``, key or no
     key; their key mixes the hidden code itself, and only the same key reveals the
     secrets. ``exact_layer`` (a share in (0, 1]) adds the exact layer in that share
-    of the lowest bits: save such a container losslessly (PNG), or it is lost.
+    of the lowest bits (the CLI's default for PNG containers; here only when asked, since
+    the array may yet be saved as JPEG): save such a container losslessly, or it is lost.
     """
     if isinstance(secrets, np.ndarray):
         raise ValueError("secrets: expected a list of images, got one array (write [secret])")

@@ -10,6 +10,7 @@ def hide(
     secrets: Sequence[npt.ArrayLike],
     model: Optional[str] = None,
     key: Optional[str] = None,
+    exact_layer: Optional[float] = None,
 ) -> npt.NDArray[np.uint8]: ...
 def reveal(
     container: npt.ArrayLike,

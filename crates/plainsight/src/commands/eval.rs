@@ -71,7 +71,9 @@ pub struct EvalArgs {
     #[command(flatten)]
     refine: RefineArgs,
     /// Hide with the exact layer in this share of the samples' lowest bits (0 to 1),
-    /// as `hide --exact-layer`
+    /// as `hide --exact-layer`. Without it eval measures the model alone, although
+    /// `hide` writes the layer (share 1) into every PNG by default: add
+    /// `--exact-layer 1` to measure what `hide` gives
     #[arg(long, value_name = "SHARE")]
     exact_layer: Option<f32>,
     /// Use at most this many pairs
@@ -182,6 +184,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
             "attack": args.attack.map(|a| a.to_string()),
             "rounding": method.rounding(),
             "refine": args.refine.describe(),
+            "exact_layer": args.exact_layer.filter(|share| *share > 0.0),
             "crop": crop, "report": report,
         });
         if args.per_pair {

@@ -50,6 +50,9 @@ pub fn print_table(model: &str, rounding: Rounding, args: &EvalArgs, r: &EvalRep
     if matches!(args.method, MethodChoice::Net) {
         channel.push_str(&format!(", rounding {rounding:?}"));
     }
+    if let Some(share) = args.exact_layer.filter(|share| *share > 0.0) {
+        channel.push_str(&format!(", exact layer at share {share}"));
+    }
     if let Some(refined) = args.refine.describe() {
         channel.push_str(&format!(", refined ({refined})"));
     }
