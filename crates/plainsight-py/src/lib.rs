@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use plainsight_core::hiding::keys::Key;
 use plainsight_core::hiding::lattice::LatticeHider;
-use plainsight_core::hiding::layer::Layered;
+use plainsight_core::hiding::layer::{self, Layered};
 use plainsight_core::{CpuBackend, Hider, Pipeline, RgbImage, Stego};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -40,14 +40,15 @@ fn model(
 
 /// The model asked for, or the embedded default for `count` secrets, checked to
 /// carry them (the CLI's rule and messages).
-fn choose(name: Option<&str>, count: usize) -> PyResult<Shared> {
+fn choose(name: Option<&str>, count: usize) -> PyResult<(Shared, f32)> {
     plainsight_core::check_secret_count("secrets", count).map_err(value_error)?;
-    let (name, hider) = match name.and_then(plainsight_weights::code_by_name) {
+    let (name, hider, strength) = match name.and_then(plainsight_weights::code_by_name) {
         Some(code) => (
             code.name,
             model(code.name, || {
                 Ok(Arc::new(LatticeHider::from_bytes(code.bytes, code.restoration)?) as Shared)
             })?,
+            1.0,
         ),
         None => {
             let embedded =
@@ -57,11 +58,17 @@ fn choose(name: Option<&str>, count: usize) -> PyResult<Shared> {
                     Stego::from_bytes(embedded.config_json, embedded.weights, Default::default())?;
                 Ok(Arc::new(stego) as Shared)
             })?;
-            (embedded.name, hider)
+            let config = plainsight_core::StegoConfig::from_json(embedded.config_json)
+                .map_err(value_error)?;
+            (
+                embedded.name,
+                hider,
+                layer::strength_for(&config.architecture),
+            )
         }
     };
     plainsight_core::check_carries(name, hider.secrets(), count).map_err(value_error)?;
-    Ok(hider)
+    Ok((hider, strength))
 }
 
 fn value_error(error: impl std::fmt::Display) -> PyErr {
@@ -96,7 +103,7 @@ fn hide<'py>(
     key: Option<&str>,
     exact_layer: Option<f32>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let stego = choose(model, secrets.len())?;
+    let (stego, strength) = choose(model, secrets.len())?;
     let key = self::key(key)?;
     let cover = image(cover.to_vec(), width, height)?;
     let secrets = secrets
@@ -106,7 +113,7 @@ fn hide<'py>(
     // The networks run without the interpreter lock: other Python threads go on.
     let container = py
         .detach(|| {
-            let layered = Layered::new(stego.as_ref(), exact_layer)?;
+            let layered = Layered::new(stego.as_ref(), exact_layer)?.with_strength(strength)?;
             Pipeline::new(&layered).with_key(key).hide(&cover, &secrets)
         })
         .map_err(value_error)?;
@@ -125,7 +132,7 @@ fn reveal<'py>(
     model: Option<&str>,
     key: Option<&str>,
 ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
-    let stego = choose(model, count)?;
+    let (stego, _) = choose(model, count)?;
     let key = self::key(key)?;
     let container = image(container.to_vec(), width, height)?;
     // Reveal reads the exact layer wherever the container holds one, as the CLI does.

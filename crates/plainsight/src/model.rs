@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use anyhow::{anyhow, bail, Context, Result};
 use plainsight_core::hiding::keys::Key;
 use plainsight_core::hiding::lattice::LatticeHider;
-use plainsight_core::hiding::layer::Layered;
+use plainsight_core::hiding::layer::{self, Layered};
 use plainsight_core::hiding::refine::{Refined, Refinement};
 use plainsight_core::hiding::rounding::Rounding;
 use plainsight_core::{CpuBackend, CpuTrainBackend, Hider, Pipeline, RgbImage, Stego};
@@ -146,7 +146,7 @@ impl LoadedModel {
         layer: Option<f32>,
     ) -> Result<RgbImage> {
         let hide = |hider: &dyn Hider| -> Result<RgbImage> {
-            let layered = Layered::new(hider, layer)?;
+            let layered = self.layered(hider, layer)?;
             Ok(Pipeline::new(&layered)
                 .with_key(key.cloned())
                 .hide(cover, &secrets)?)
@@ -164,6 +164,16 @@ impl LoadedModel {
         }
     }
 
+    /// `hider` (this model's networks, or a wrapper of them) with the exact layer at
+    /// `share` and this model's strength under it
+    /// ([`plainsight_core::hiding::layer::KEYED_STRENGTH`] for the keyed layout).
+    pub fn layered<'a>(&self, hider: &'a dyn Hider, share: Option<f32>) -> Result<Layered<'a>> {
+        let strength = self.networks_if_any().map_or(1.0, |stego| {
+            layer::strength_for(&stego.config().architecture)
+        });
+        Ok(Layered::new(hider, share)?.with_strength(strength)?)
+    }
+
     /// Reveals `count` secrets, unscrambling them with `key` if given, refined by
     /// the exact layer wherever the container holds one.
     pub fn reveal(
@@ -178,6 +188,10 @@ impl LoadedModel {
             .reveal(container, count)?)
     }
 }
+
+/// The exact layer's share of samples wherever a PNG container is written and nobody
+/// said otherwise (`hide`, `demo`, the web page's PNG channels).
+pub const DEFAULT_LAYER_SHARE: f32 = 1.0;
 
 fn no_networks(name: &str, what: &str) -> anyhow::Error {
     anyhow!("model {name} is a closed-form code without networks: {what} needs a network model")

@@ -1,5 +1,6 @@
-//! `plainsight demo`: hides one photo in another with the embedded model and
-//! writes the container, the revealed photo and a results grid.
+//! `plainsight demo`: hides one photo in another with the embedded model (and the
+//! exact layer, as `hide` does for a PNG) and writes the container, the revealed
+//! photo and a results grid.
 
 use std::path::PathBuf;
 
@@ -55,7 +56,9 @@ pub fn run(args: DemoArgs) -> Result<()> {
         cover: cover.clone(),
         secrets: vec![secret.clone()],
     };
-    let result = run_pair(model.hider(), &pair)?;
+    // What `hide` writes to a PNG: the model's container with the exact layer.
+    let layered = model.layered(model.hider(), Some(model::DEFAULT_LAYER_SHARE))?;
+    let result = run_pair(&layered, &pair)?;
     let revealed = &result.revealed[0];
 
     let panels = vec![
@@ -77,7 +80,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         output::save_png(&args.out.join(name), image, Existing::Replace)?;
     }
     println!(
-        "model {}: container PSNR {}, SSIM {:.4}; revealed PSNR {}, SSIM {:.4} (8-bit PNG container)",
+        "model {}: container PSNR {}, SSIM {:.4}; revealed PSNR {}, SSIM {:.4} (8-bit PNG container with the exact layer)",
         model.name,
         report::decibels(result.container_psnr),
         result.container_ssim,

@@ -153,7 +153,11 @@ pub fn run(args: EvalArgs) -> Result<()> {
         Some(refined) => refined,
         None => method.hider(),
     };
-    let layered = Layered::new(inner, args.exact_layer)?;
+    // As `hide` layers it: keyed models keep less of their change under the layer.
+    let layered = match &method {
+        Method::Net(model) => model.layered(inner, args.exact_layer)?,
+        Method::Baseline(..) => Layered::new(inner, args.exact_layer)?,
+    };
     let base: &dyn Hider = &layered;
     let pipeline = match &args.key {
         Some(key) => {

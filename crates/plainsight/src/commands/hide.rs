@@ -57,9 +57,6 @@ pub struct HideArgs {
     options: ModelArgs,
 }
 
-/// The exact layer's share of samples unless --exact-layer says otherwise (PNG only).
-const DEFAULT_LAYER_SHARE: f32 = 1.0;
-
 /// The layer's share for a container written lossily (`lossy`) or not; `None`: none.
 fn layer_share(asked: Option<f32>, lossy: bool) -> Result<Option<f32>> {
     match (asked, lossy) {
@@ -70,7 +67,7 @@ fn layer_share(asked: Option<f32>, lossy: bool) -> Result<Option<f32>> {
         (Some(_), true) => bail!(
             "--exact-layer lives in the lowest bits, which JPEG does not keep: write a PNG container"
         ),
-        (asked, false) => Ok(Some(asked.unwrap_or(DEFAULT_LAYER_SHARE))),
+        (asked, false) => Ok(Some(asked.unwrap_or(crate::model::DEFAULT_LAYER_SHARE))),
     }
 }
 

@@ -265,10 +265,6 @@ struct HideRequest<'a> {
     exact_layer: Option<f32>,
 }
 
-/// The exact layer's share on the PNG channels unless a request says otherwise (as
-/// `hide`'s default for a PNG).
-const DEFAULT_LAYER_SHARE: f32 = 1.0;
-
 /// The most refinement steps a request may ask for: each costs a reveal pass
 /// forward and backward, and one request holds a worker.
 const MAX_REFINE_STEPS: usize = 100;
@@ -451,7 +447,7 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
             }
             Some(share) => Some(share),
             None if lossy => None,
-            None => Some(DEFAULT_LAYER_SHARE),
+            None => Some(crate::model::DEFAULT_LAYER_SHARE),
         };
         let key = passphrase(request.key.as_deref())?;
         let model = models.choose(request.secrets.len(), channel)?;
