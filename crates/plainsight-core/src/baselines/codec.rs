@@ -92,6 +92,12 @@ pub(crate) fn compress(image: &RgbImage, budget: usize) -> Result<Vec<u8>> {
 
 /// The secret in `file`, if it decodes to a `width`×`height` RGB image.
 pub(crate) fn decompress(file: &[u8], width: usize, height: usize) -> Option<RgbImage> {
+    // The size first, from the header: a hostile file that claims 16 383 × 16 383 pixels
+    // would otherwise have libwebp allocate a gigabyte before the check below.
+    let features = webp::BitstreamFeatures::new(file)?;
+    if (features.width() as usize, features.height() as usize) != (width, height) {
+        return None;
+    }
     let decoded = webp::Decoder::new(file).decode()?;
     if (decoded.width() as usize, decoded.height() as usize) != (width, height) {
         return None;
@@ -254,5 +260,18 @@ mod tests {
         let lost = codec.reveal(&damaged, 1).unwrap();
         assert_eq!(lost[0], RgbImage::filled(96, 64, LOST).unwrap());
         assert!(CodecEmbed::new(0, 1).is_err() && CodecEmbed::new(2, 4).is_err());
+    }
+
+    #[test]
+    fn a_file_of_another_size_or_none_at_all_decodes_to_nothing() {
+        let file = compress(&photo(40, 24, 3), 10_000).unwrap();
+        assert_eq!(decompress(&file, 40, 24).unwrap().width(), 40);
+        assert!(decompress(&file, 24, 40).is_none());
+        assert!(decompress(&file[..file.len() / 2], 40, 24).is_none());
+        assert!(decompress(b"RIFF\0\0\0\0WEBPVP8 garbage", 40, 24).is_none());
+        assert!(
+            compress(&photo(40, 24, 3), 10).is_err(),
+            "no file fits 10 bytes"
+        );
     }
 }
