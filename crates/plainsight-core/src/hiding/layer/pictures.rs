@@ -89,10 +89,13 @@ fn code(secret: &RgbImage, base: &RgbImage, budget: usize) -> Option<Coded> {
             rebuilt,
         })
     };
-    let candidates = [
-        webp(Mode::Residual, &difference_image(secret, base)),
-        webp(Mode::Direct, secret),
-    ];
+    // The two files' bisections are independent: side by side on the thread pool.
+    let difference = difference_image(secret, base);
+    let (residual, direct) = rayon::join(
+        || webp(Mode::Residual, &difference),
+        || webp(Mode::Direct, secret),
+    );
+    let candidates = [residual, direct];
     let best = candidates.into_iter().flatten().max_by(|a, b| {
         let quality = |c: &Coded| psnr(secret, &c.rebuilt);
         quality(a).total_cmp(&quality(b))
