@@ -18,53 +18,52 @@ use pyo3::types::PyBytes;
 /// A hider the module shares between calls and threads.
 type Shared = Arc<dyn Hider + Send + Sync>;
 
+/// A loaded model and the strength its network keeps under the exact layer
+/// ([`layer::strength_for`]).
+type Loaded = (Shared, f32);
+
 /// Embedded models (networks or the lattice code), each loaded once per process
 /// and shared.
 fn model(
     name: &'static str,
-    load: impl FnOnce() -> plainsight_core::Result<Shared>,
-) -> PyResult<Shared> {
-    static LOADED: OnceLock<Mutex<HashMap<String, Shared>>> = OnceLock::new();
+    load: impl FnOnce() -> plainsight_core::Result<Loaded>,
+) -> PyResult<Loaded> {
+    static LOADED: OnceLock<Mutex<HashMap<String, Loaded>>> = OnceLock::new();
     let mut loaded = LOADED
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(hider) = loaded.get(name) {
-        return Ok(hider.clone());
+    if let Some(model) = loaded.get(name) {
+        return Ok(model.clone());
     }
-    let hider = load()
+    let model = load()
         .map_err(|e| PyValueError::new_err(format!("embedded model {name} is damaged: {e}")))?;
-    loaded.insert(name.to_string(), hider.clone());
-    Ok(hider)
+    loaded.insert(name.to_string(), model.clone());
+    Ok(model)
 }
 
 /// The model asked for, or the embedded default for `count` secrets, checked to
 /// carry them (the CLI's rule and messages).
-fn choose(name: Option<&str>, count: usize) -> PyResult<(Shared, f32)> {
+fn choose(name: Option<&str>, count: usize) -> PyResult<Loaded> {
     plainsight_core::check_secret_count("secrets", count).map_err(value_error)?;
-    let (name, hider, strength) = match name.and_then(plainsight_weights::code_by_name) {
+    let (name, (hider, strength)) = match name.and_then(plainsight_weights::code_by_name) {
         Some(code) => (
             code.name,
             model(code.name, || {
-                Ok(Arc::new(LatticeHider::from_bytes(code.bytes, code.restoration)?) as Shared)
+                let lattice = LatticeHider::from_bytes(code.bytes, code.restoration)?;
+                Ok((Arc::new(lattice) as Shared, 1.0))
             })?,
-            1.0,
         ),
         None => {
             let embedded =
                 plainsight_weights::choose(name, count).map_err(PyValueError::new_err)?;
-            let hider = model(embedded.name, || {
+            let loaded = model(embedded.name, || {
                 let stego: Stego<CpuBackend> =
                     Stego::from_bytes(embedded.config_json, embedded.weights, Default::default())?;
-                Ok(Arc::new(stego) as Shared)
+                let strength = layer::strength_for(&stego.config().architecture);
+                Ok((Arc::new(stego) as Shared, strength))
             })?;
-            let config = plainsight_core::StegoConfig::from_json(embedded.config_json)
-                .map_err(value_error)?;
-            (
-                embedded.name,
-                hider,
-                layer::strength_for(&config.architecture),
-            )
+            (embedded.name, loaded)
         }
     };
     plainsight_core::check_carries(name, hider.secrets(), count).map_err(value_error)?;

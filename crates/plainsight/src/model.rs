@@ -193,6 +193,27 @@ impl LoadedModel {
 /// said otherwise (`hide`, `demo`, the web page's PNG channels).
 pub const DEFAULT_LAYER_SHARE: f32 = 1.0;
 
+/// Why a container cannot have the exact layer asked for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LayerRefusal {
+    /// A share outside 0 to 1.
+    OutOfRange(f32),
+    /// A layer asked for in a container written lossily (JPEG).
+    Lossy,
+}
+
+/// The layer's share for a container written lossily (`lossy`) or not, from the share
+/// asked for (0: none; absent: [`DEFAULT_LAYER_SHARE`] for a PNG, none for a JPEG).
+/// `hide` and the web page word the refusals their own way.
+pub fn layer_share(asked: Option<f32>, lossy: bool) -> Result<Option<f32>, LayerRefusal> {
+    match (asked, lossy) {
+        (Some(share), _) if !(0.0..=1.0).contains(&share) => Err(LayerRefusal::OutOfRange(share)),
+        (Some(0.0), _) | (None, true) => Ok(None),
+        (Some(_), true) => Err(LayerRefusal::Lossy),
+        (asked, false) => Ok(Some(asked.unwrap_or(DEFAULT_LAYER_SHARE))),
+    }
+}
+
 fn no_networks(name: &str, what: &str) -> anyhow::Error {
     anyhow!("model {name} is a closed-form code without networks: {what} needs a network model")
 }

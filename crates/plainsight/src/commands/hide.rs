@@ -4,13 +4,14 @@ mod folders;
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use plainsight_core::analysis::metrics::{psnr, ssim};
 
 use super::model_args::{ModelArgs, RefineArgs, RoundingChoice};
 use super::report;
 use crate::images;
+use crate::model;
 use crate::output::{self, Existing};
 
 /// Hide one to three secret photos inside a cover photo
@@ -57,18 +58,16 @@ pub struct HideArgs {
     options: ModelArgs,
 }
 
-/// The layer's share for a container written lossily (`lossy`) or not; `None`: none.
+/// The layer's share ([`model::layer_share`]), refusals worded for the flag.
 fn layer_share(asked: Option<f32>, lossy: bool) -> Result<Option<f32>> {
-    match (asked, lossy) {
-        (Some(share), _) if !(0.0..=1.0).contains(&share) => {
-            bail!("--exact-layer: the share of samples must be 0 to 1, not {share}")
+    model::layer_share(asked, lossy).map_err(|refusal| match refusal {
+        model::LayerRefusal::OutOfRange(share) => {
+            anyhow!("--exact-layer: the share of samples must be 0 to 1, not {share}")
         }
-        (Some(0.0), _) | (None, true) => Ok(None),
-        (Some(_), true) => bail!(
+        model::LayerRefusal::Lossy => anyhow!(
             "--exact-layer lives in the lowest bits, which JPEG does not keep: write a PNG container"
         ),
-        (asked, false) => Ok(Some(asked.unwrap_or(crate::model::DEFAULT_LAYER_SHARE))),
-    }
+    })
 }
 
 /// What `hide` writes a .jpg container with unless --jpeg-quality says otherwise.

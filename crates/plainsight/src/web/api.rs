@@ -23,7 +23,7 @@ use super::admission::Body;
 use super::Limits;
 use crate::images;
 use crate::inspection;
-use crate::model::{self, LoadedModel};
+use crate::model::{self, LayerRefusal, LoadedModel};
 use crate::plot;
 
 /// The models a server runs, loaded once and shared by all requests.
@@ -433,22 +433,14 @@ pub fn hide(models: &Models, limits: Limits, body: Body) -> Result<Prepared, Api
         let request: HideRequest = parse(body.bytes())?;
         let channel = request.channel;
         let lossy = matches!(channel, Channel::Jpeg | Channel::Reencode);
-        let layer = match request.exact_layer {
-            Some(share) if !(0.0..=1.0).contains(&share) => {
-                return Err(ApiError::bad(format!(
-                    "exact_layer: the share of samples must be 0 to 1, not {share}"
-                )))
-            }
-            Some(0.0) => None,
-            Some(_) if lossy => {
-                return Err(ApiError::bad(
-                    "exact_layer: a JPEG container loses its lowest bits, so the layer needs the png channel",
-                ))
-            }
-            Some(share) => Some(share),
-            None if lossy => None,
-            None => Some(crate::model::DEFAULT_LAYER_SHARE),
-        };
+        let layer = model::layer_share(request.exact_layer, lossy).map_err(|refusal| {
+            ApiError::bad(match refusal {
+                LayerRefusal::OutOfRange(share) => {
+                    format!("exact_layer: the share of samples must be 0 to 1, not {share}")
+                }
+                LayerRefusal::Lossy => "exact_layer: a JPEG container loses its lowest bits, so the layer needs the png channel".to_string(),
+            })
+        })?;
         let key = passphrase(request.key.as_deref())?;
         let model = models.choose(request.secrets.len(), channel)?;
         if request.refine > MAX_REFINE_STEPS {

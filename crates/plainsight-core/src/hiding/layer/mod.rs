@@ -1,14 +1,17 @@
-//! The exact layer: a digital refinement on top of any hider, for channels that keep
-//! every bit (PNG). The network's container is made as usual; then, in the lowest
-//! bit of a key-chosen share of its samples, the hider writes the difference between
-//! each secret and what the network reveals, quantised with the finest step that
-//! fits and range-coded. A channel that keeps the bits gives back the secret to that
-//! step; one that does not (JPEG, resizing) loses only the layer, and reveal falls
-//! back to the network alone (a 32-bit tag and a checksum say which).
+//! The exact layer: a digital copy of the secrets on top of any hider, for channels
+//! that keep every bit (PNG). The network's container is made as usual; then, in the
+//! lowest bit of a key-chosen share of its samples, the hider writes each secret again,
+//! coded the way that rebuilds it closest (format 3, [`pictures`]: mostly a WebP file
+//! of what the network's reveal misses, or of the secret itself), enciphered under the
+//! key. A channel that keeps the bits gives back that copy; one that does not (JPEG,
+//! resizing) loses only the layer, and reveal falls back to the network alone (a
+//! 32-bit tag and a checksum say which). Formats 1 and 2 (range-coded differences)
+//! are still read.
 //!
-//! Why it can be exact: the network reveals from the container with the layer's bits
-//! replaced by a fixed pattern, which hide and reveal both compute, so both sides
-//! see the same network output. docs/model.md, "The exact layer".
+//! Why hide and reveal agree: the network reveals from the container with the
+//! layer's bits replaced by a fixed pattern, which both sides compute from what the
+//! writing cannot change (each value's pair), so both see the same network output.
+//! docs/model.md, "The exact layer".
 
 mod pictures;
 mod range;
@@ -226,7 +229,8 @@ impl<'a> Layered<'a> {
         };
         let carriers = carriers(&seed, data.len(), header.share);
         let pairing = pairing(&seed, carriers.len(), header.format != Format::Plain);
-        let base = || self.inner_reveal(&with_pattern(container, &carriers, &pairing)?, count, key);
+        let network =
+            || self.inner_reveal(&with_pattern(container, &carriers, &pairing)?, count, key);
         let length = header.length as usize;
         let mut bytes = vec![0u8; HEADER_BYTES + length];
         for (bit, &at) in carriers.iter().enumerate().take(bytes.len() * 8) {
@@ -235,41 +239,71 @@ impl<'a> Layered<'a> {
         whiten(&seed, &mut bytes);
         let payload = &mut bytes[HEADER_BYTES..];
         if checksum(payload) != header.checksum {
-            return base();
+            return network();
         }
         let coded = count.min(header.pictures as usize);
         let size = (container.width(), container.height());
+        // The network's reveal, run once and only where a picture needs it.
+        let mut base: Option<Vec<RgbImage>> = None;
         let rebuilt: Vec<Option<RgbImage>> = match header.format {
             Format::Coded if payload.len() >= NONCE_BYTES => {
                 let (nonce, records) = payload.split_at_mut(NONCE_BYTES);
-                encrypt(&seed, nonce, records);
-                pictures::decode(records, coded, base, size)?
-            }
-            Format::Coded => vec![None; coded],
-            Format::Plain | Format::Shifted => {
-                let base = base()?;
-                let step = header.step as f32 / STEP_UNIT;
-                let limit = (255.0 / step).ceil() as u32 + 1;
-                let q = residual::decode(payload, size.0, data.len(), coded, limit);
-                base.iter()
-                    .zip(&q)
-                    .map(|(base, q)| rebuild(base, q, step).ok())
+                encipher(&seed, nonce, records);
+                let records = pictures::records(records, coded);
+                if records.iter().any(pictures::Record::needs_base) {
+                    base = Some(network()?);
+                }
+                records
+                    .iter()
+                    .enumerate()
+                    .map(|(i, record)| {
+                        pictures::rebuild(record, base.as_ref().map(|b| &b[i]), size)
+                    })
                     .collect()
+            }
+            Format::Coded => Vec::new(),
+            Format::Plain | Format::Shifted => {
+                let bases = base.insert(network()?);
+                rebuild_ranged(payload, &bases[..coded], header.step)
             }
         };
         // A picture the layer does not hold (or that did not decode) is the network's.
-        match rebuilt.len() == count && rebuilt.iter().all(Option::is_some) {
-            true => Ok(rebuilt.into_iter().flatten().collect()),
-            false => {
-                let base = base()?;
-                Ok(base
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, base)| rebuilt.get(i).cloned().flatten().unwrap_or(base))
-                    .collect())
-            }
+        if rebuilt.len() == count && rebuilt.iter().all(Option::is_some) {
+            return Ok(rebuilt.into_iter().flatten().collect());
         }
+        let base = match base {
+            Some(base) => base,
+            None => network()?,
+        };
+        Ok(base
+            .into_iter()
+            .enumerate()
+            .map(|(i, base)| rebuilt.get(i).cloned().flatten().unwrap_or(base))
+            .collect())
     }
+}
+
+/// The range-coded differences in `bytes` (formats 1 and 2, and format 3's `Ranged`
+/// records), one picture per base, at `step` in 1/64 of a level; `None` where the step
+/// is invalid.
+fn rebuild_ranged(bytes: &[u8], bases: &[RgbImage], step: u16) -> Vec<Option<RgbImage>> {
+    let step = step as f32 / STEP_UNIT;
+    let Some(first) = bases.first().filter(|_| step >= 1.0) else {
+        return vec![None; bases.len()];
+    };
+    let limit = (255.0 / step).ceil() as u32 + 1;
+    let q = residual::decode(
+        bytes,
+        first.width(),
+        first.as_bytes().len(),
+        bases.len(),
+        limit,
+    );
+    bases
+        .iter()
+        .zip(&q)
+        .map(|(base, q)| rebuild(base, q, step).ok())
+        .collect()
 }
 
 /// `cover + strength · (container − cover)`, rounded to bytes.
@@ -304,7 +338,7 @@ fn code_pictures(
     let mut payload = nonce.to_vec();
     payload.extend_from_slice(&records);
     let (nonce, records) = payload.split_at_mut(NONCE_BYTES);
-    encrypt(seed, nonce, records);
+    encipher(seed, nonce, records);
     Some((0, payload))
 }
 
@@ -322,16 +356,10 @@ fn nonce(cover: &RgbImage, secrets: &[RgbImage]) -> [u8; NONCE_BYTES] {
 }
 
 /// XORs `records` with the ChaCha20 stream of the seed and `nonce` (its top bit set,
-/// so that it never meets the layer's fixed streams).
-fn encrypt(seed: &[u8; 32], nonce: &[u8], records: &mut [u8]) {
+/// so that it never meets the layer's fixed streams); the same call deciphers.
+fn encipher(seed: &[u8; 32], nonce: &[u8], records: &mut [u8]) {
     let nonce = u64::from_le_bytes(nonce.try_into().expect("8 bytes")) | 1 << 63;
-    let mut rng = ChaCha20Rng::from_seed(*seed);
-    rng.set_stream(nonce);
-    let mut stream = vec![0u8; records.len()];
-    rng.fill_bytes(&mut stream);
-    for (byte, mask) in records.iter_mut().zip(stream) {
-        *byte ^= mask;
-    }
+    xor_stream(seed, nonce, records);
 }
 
 impl Hider for Layered<'_> {
@@ -448,11 +476,16 @@ fn carriers(seed: &[u8; 32], samples: usize, share: u8) -> Vec<u32> {
 /// XORs `bytes` with the seed's whitening stream, so the bits look like noise and
 /// only the key reads them.
 fn whiten(seed: &[u8; 32], bytes: &mut [u8]) {
+    xor_stream(seed, WHITEN_STREAM, bytes);
+}
+
+/// XORs `bytes` with the ChaCha20 stream `stream` of the seed.
+fn xor_stream(seed: &[u8; 32], stream: u64, bytes: &mut [u8]) {
     let mut rng = ChaCha20Rng::from_seed(*seed);
-    rng.set_stream(WHITEN_STREAM);
-    let mut stream = vec![0u8; bytes.len()];
-    rng.fill_bytes(&mut stream);
-    for (byte, mask) in bytes.iter_mut().zip(stream) {
+    rng.set_stream(stream);
+    let mut mask = vec![0u8; bytes.len()];
+    rng.fill_bytes(&mut mask);
+    for (byte, mask) in bytes.iter_mut().zip(mask) {
         *byte ^= mask;
     }
 }
@@ -783,7 +816,7 @@ mod tests {
         whiten(&PUBLIC_SEED, &mut bytes);
         let (nonce, records) = bytes[HEADER_BYTES..].split_at_mut(NONCE_BYTES);
         assert_eq!(*nonce, nonce_of(&cover, &secret));
-        encrypt(&PUBLIC_SEED, nonce, records);
+        encipher(&PUBLIC_SEED, nonce, records);
         // A wavy secret under a coarse base: a WebP file (mode 1 or 2), not the range coder.
         assert!(matches!(records[0], 1 | 2), "mode {}", records[0]);
         // Another secret under the same (public) key: another nonce, another stream.

@@ -18,7 +18,6 @@
 use super::residual;
 use crate::analysis::metrics::psnr;
 use crate::baselines::codec::{compress, decompress};
-use crate::error::Result;
 use crate::pixels::RgbImage;
 
 /// Bytes before each picture's code: mode, step (for `Ranged`), length.
@@ -66,7 +65,7 @@ pub fn encode(secrets: &[RgbImage], base: &[RgbImage], capacity: usize) -> Optio
 fn code(secret: &RgbImage, base: &RgbImage, budget: usize) -> Option<Coded> {
     let differences = super::difference(secret, base);
     let ranged = |step: u16, bytes: Vec<u8>| -> Option<Coded> {
-        let rebuilt = rebuild(Mode::Ranged, step, &bytes, base)?;
+        let rebuilt = rebuild_own(Mode::Ranged, step, &bytes, base)?;
         Some(Coded {
             mode: Mode::Ranged,
             step,
@@ -81,7 +80,7 @@ fn code(secret: &RgbImage, base: &RgbImage, budget: usize) -> Option<Coded> {
     }
     let webp = |mode: Mode, picture: &RgbImage| -> Option<Coded> {
         let bytes = compress(picture, budget).ok()?;
-        let rebuilt = rebuild(mode, 0, &bytes, base)?;
+        let rebuilt = rebuild_own(mode, 0, &bytes, base)?;
         Some(Coded {
             mode,
             step: 0,
@@ -106,46 +105,48 @@ fn code(secret: &RgbImage, base: &RgbImage, budget: usize) -> Option<Coded> {
     })
 }
 
-/// Every picture the records hold, rebuilt; `None` for one that does not decode.
-/// `base` runs the network only if a record needs its reveal.
-pub fn decode(
-    payload: &[u8],
-    count: usize,
-    base: impl FnOnce() -> Result<Vec<RgbImage>>,
-    size: (usize, usize),
-) -> Result<Vec<Option<RgbImage>>> {
+/// One picture's record as read back: its mode (`None` if the byte names none), its
+/// step and its code.
+pub struct Record<'a> {
+    mode: Option<Mode>,
+    step: u16,
+    bytes: &'a [u8],
+}
+
+impl Record<'_> {
+    /// Whether rebuilding it needs the network's reveal.
+    pub fn needs_base(&self) -> bool {
+        self.mode != Some(Mode::Direct)
+    }
+}
+
+/// The first `count` records of `payload` (fewer if it ends early).
+pub fn records(payload: &[u8], count: usize) -> Vec<Record<'_>> {
     let mut records = Vec::with_capacity(count);
     let mut at = 0;
     while records.len() < count && at + RECORD <= payload.len() {
-        let mode = Mode::from_byte(payload[at]);
-        let step = u16::from_le_bytes([payload[at + 1], payload[at + 2]]);
         let length = u32::from_le_bytes(payload[at + 3..at + 7].try_into().expect("4 bytes"));
         let start = at + RECORD;
         let end = start.saturating_add(length as usize).min(payload.len());
-        records.push((mode, step, &payload[start..end]));
+        records.push(Record {
+            mode: Mode::from_byte(payload[at]),
+            step: u16::from_le_bytes([payload[at + 1], payload[at + 2]]),
+            bytes: &payload[start..end],
+        });
         at = end;
     }
-    let needs_base = records.iter().any(|(mode, ..)| *mode != Some(Mode::Direct));
-    let base = match needs_base {
-        true => base()?,
-        false => vec![RgbImage::filled(size.0, size.1, [128, 128, 128])?; count],
-    };
-    Ok(base
-        .iter()
-        .enumerate()
-        .map(|(i, base)| {
-            let (mode, step, bytes) = records.get(i)?;
-            rebuild((*mode)?, *step, bytes, base)
-        })
-        .collect())
+    records
 }
 
-fn rebuild(mode: Mode, step: u16, bytes: &[u8], base: &RgbImage) -> Option<RgbImage> {
-    let (width, height) = (base.width(), base.height());
-    match mode {
-        Mode::Direct => decompress(bytes, width, height),
+/// The picture `record` holds, `size` pixels, on top of `base` where its mode needs
+/// one; `None` if it does not decode (or needs a base it was not given).
+pub fn rebuild(record: &Record, base: Option<&RgbImage>, size: (usize, usize)) -> Option<RgbImage> {
+    let (width, height) = size;
+    match record.mode? {
+        Mode::Direct => decompress(record.bytes, width, height),
         Mode::Residual => {
-            let difference = decompress(bytes, width, height)?;
+            let base = base?;
+            let difference = decompress(record.bytes, width, height)?;
             let data = base
                 .as_bytes()
                 .iter()
@@ -155,16 +156,21 @@ fn rebuild(mode: Mode, step: u16, bytes: &[u8], base: &RgbImage) -> Option<RgbIm
             RgbImage::new(width, height, data).ok()
         }
         Mode::Ranged => {
-            let step = step as f32 / super::STEP_UNIT;
-            if step < 1.0 {
-                return None;
-            }
-            let limit = (255.0 / step).ceil() as u32 + 1;
-            let samples = base.as_bytes().len();
-            let q = residual::decode(bytes, width, samples, 1, limit);
-            super::rebuild(base, &q[0], step).ok()
+            super::rebuild_ranged(record.bytes, std::slice::from_ref(base?), record.step)
+                .pop()
+                .flatten()
         }
     }
+}
+
+/// What reveal will rebuild from a code hide just made.
+fn rebuild_own(mode: Mode, step: u16, bytes: &[u8], base: &RgbImage) -> Option<RgbImage> {
+    let record = Record {
+        mode: Some(mode),
+        step,
+        bytes,
+    };
+    rebuild(&record, Some(base), (base.width(), base.height()))
 }
 
 /// `secret − base + 128`, clipped to bytes: the difference as a picture.
