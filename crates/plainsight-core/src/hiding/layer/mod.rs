@@ -1,7 +1,7 @@
 //! The exact layer: a digital copy of the secrets on top of any hider, for channels
 //! that keep every bit (PNG). The network's container is made as usual; then, in the
 //! lowest bit of a key-chosen share of its samples, the hider writes each secret again,
-//! coded the way that rebuilds it closest (format 3, [`pictures`]: mostly a WebP file
+//! coded the way that rebuilds it closest (format 3, module `pictures`: mostly a WebP file
 //! of what the network's reveal misses, or of the secret itself), enciphered under the
 //! key. A channel that keeps the bits gives back that copy; one that does not (JPEG,
 //! resizing) loses only the layer, and reveal falls back to the network alone (a
