@@ -60,7 +60,7 @@ fn choose(name: Option<&str>, count: usize) -> PyResult<Loaded> {
             let loaded = model(embedded.name, || {
                 let stego: Stego<CpuBackend> =
                     Stego::from_bytes(embedded.config_json, embedded.weights, Default::default())?;
-                let strength = layer::strength_for(&stego.config().architecture);
+                let strength = layer::strength_for(stego.config());
                 Ok((Arc::new(stego) as Shared, strength))
             })?;
             (embedded.name, loaded)

@@ -166,11 +166,11 @@ impl LoadedModel {
 
     /// `hider` (this model's networks, or a wrapper of them) with the exact layer at
     /// `share` and this model's strength under it
-    /// ([`plainsight_core::hiding::layer::KEYED_STRENGTH`] for the keyed layout).
+    /// ([`plainsight_core::hiding::layer::strength_for`]: less for the keyed layout).
     pub fn layered<'a>(&self, hider: &'a dyn Hider, share: Option<f32>) -> Result<Layered<'a>> {
-        let strength = self.networks_if_any().map_or(1.0, |stego| {
-            layer::strength_for(&stego.config().architecture)
-        });
+        let strength = self
+            .networks_if_any()
+            .map_or(1.0, |stego| layer::strength_for(stego.config()));
         Ok(Layered::new(hider, share)?.with_strength(strength)?)
     }
 

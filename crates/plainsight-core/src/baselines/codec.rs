@@ -53,6 +53,31 @@ impl CodecEmbed {
     }
 }
 
+/// libwebp's lossy settings at `quality`, tuned for PSNR at a fixed size rather than
+/// for the eye: the slowest, most thorough search (method 6) and no spatial noise
+/// shaping (which moves bits from smooth areas to textured ones because the eye
+/// forgives errors there; PSNR does not). On 40 bsds500/val crops under the exact
+/// layer this gave keyed-3 +0.41 dB revealed and keyed-1 +0.14 dB over libwebp's
+/// defaults (method 4, shaping 50), for about twice the encoding time.
+fn lossy_config(quality: u32) -> Option<webp::WebPConfig> {
+    let mut config = webp::WebPConfig::new().ok()?;
+    config.quality = quality as f32;
+    config.method = 6;
+    config.sns_strength = 0;
+    Some(config)
+}
+
+/// The WebP file of `image` at `quality` (0–100); `None` if the encoder fails (out of
+/// memory, or a side over [`WEBP_MAX_SIDE`]).
+fn encode_at(image: &RgbImage, quality: u32) -> Option<Vec<u8>> {
+    let config = lossy_config(quality)?;
+    let (width, height) = (image.width() as u32, image.height() as u32);
+    webp::Encoder::from_rgb(image.as_bytes(), width, height)
+        .encode_advanced(&config)
+        .ok()
+        .map(|file| file.to_vec())
+}
+
 /// The WebP file of `image` at the highest quality (0–100) that fits `budget` bytes.
 pub(crate) fn compress(image: &RgbImage, budget: usize) -> Result<Vec<u8>> {
     let (width, height) = (image.width(), image.height());
@@ -61,14 +86,8 @@ pub(crate) fn compress(image: &RgbImage, budget: usize) -> Result<Vec<u8>> {
             "WebP holds at most {WEBP_MAX_SIDE} pixels a side, not {width}x{height}"
         )));
     }
-    // An encoder failure (out of memory) counts as a file that does not fit.
-    let encode = |quality: u32| -> Option<Vec<u8>> {
-        webp::Encoder::from_rgb(image.as_bytes(), width as u32, height as u32)
-            .encode_simple(false, quality as f32)
-            .ok()
-            .map(|file| file.to_vec())
-            .filter(|file| file.len() <= budget)
-    };
+    // An encoder failure counts as a file that does not fit.
+    let encode = |quality: u32| encode_at(image, quality).filter(|file| file.len() <= budget);
     let Some(smallest) = encode(0) else {
         return Err(Error::Invalid(format!(
             "the secret does not fit: even at quality 0 it takes more than the {budget} bytes the container holds"

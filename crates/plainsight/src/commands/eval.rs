@@ -76,6 +76,11 @@ pub struct EvalArgs {
     /// `--exact-layer 1` to measure what `hide` gives
     #[arg(long, value_name = "SHARE")]
     exact_layer: Option<f32>,
+    /// Under the exact layer, keep this share (0 to 1] of the network's change to the
+    /// cover (how docs/results.md's strength table was measured) [default: 0.7 for
+    /// keyed-1, 0.8 for keyed-3, 1 otherwise, as `hide`]
+    #[arg(long, value_name = "S", requires = "exact_layer")]
+    layer_strength: Option<f32>,
     /// Use at most this many pairs
     #[arg(long, value_parser = ranges::at_least_one)]
     limit: Option<usize>,
@@ -158,6 +163,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
         Method::Net(model) => model.layered(inner, args.exact_layer)?,
         Method::Baseline(..) => Layered::new(inner, args.exact_layer)?,
     };
+    let layered = match args.layer_strength {
+        Some(strength) => layered.with_strength(strength)?,
+        None => layered,
+    };
     let base: &dyn Hider = &layered;
     let pipeline = match &args.key {
         Some(key) => {
@@ -189,6 +198,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
             "rounding": method.rounding(),
             "refine": args.refine.describe(),
             "exact_layer": args.exact_layer.filter(|share| *share > 0.0),
+            "layer_strength": args.layer_strength,
             "crop": crop, "report": report,
         });
         if args.per_pair {
