@@ -23,7 +23,7 @@ exec > >(tee "$OUT/session.log") 2>&1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null
 python3 -c "import torch; print('torch', torch.__version__, torch.cuda.is_available())"
 INIT=crates/plainsight-weights/models/robust/model.mpk
-PYTHONUNBUFFERED=1 timeout 60 python3 bench/robust_torch.py --check --data device-data/val
+[ "${SECOND:-}" ] || PYTHONUNBUFFERED=1 timeout 60 python3 bench/robust_torch.py --check --data device-data/val
 pids=()
 run() {
   local name=$1
@@ -33,14 +33,22 @@ run() {
     --seconds "$SECONDS_EACH" --batch "$BATCH" --crop "$CROP" "$@" > "/tmp/runs/$name.log" 2>&1 &
   pids+=($!)
 }
-run c348 --container-db 34.8 --lr 1e-4 --seed 301
-run c355 --container-db 35.5 --lr 1e-4 --seed 302
-run c363 --container-db 36.3 --lr 1e-4 --seed 303
-run c348-lr3 --container-db 34.8 --lr 3e-4 --seed 304
+if [ "${SECOND:-}" ]; then
+  # Second call: can this start learn 4:2:0 at all when nearly every group is 4:2:0?
+  names=(j420-lr3 j420-lr10)
+  run j420-lr3 --container-db 34.8 --lr 3e-4 --seed 305 --groups none,jpeg420,jpeg420,jpeg420,jpeg420,chat,chat,chat
+  run j420-lr10 --container-db 34.8 --lr 1e-3 --seed 306 --groups none,jpeg420,jpeg420,jpeg420,jpeg420,chat,chat,chat
+else
+  names=(c348 c355 c363 c348-lr3)
+  run c348 --container-db 34.8 --lr 1e-4 --seed 301
+  run c355 --container-db 35.5 --lr 1e-4 --seed 302
+  run c363 --container-db 36.3 --lr 1e-4 --seed 303
+  run c348-lr3 --container-db 34.8 --lr 3e-4 --seed 304
+fi
 sleep 45
 nvidia-smi 2>/dev/null | grep -E "MiB|%"
 wait "${pids[@]}"
-for name in c348 c355 c363 c348-lr3; do
+for name in "${names[@]}"; do
   echo "== $name"
   grep -E "^(start|final)" "/tmp/runs/$name.log"
   tail -3 "/tmp/runs/$name.log"

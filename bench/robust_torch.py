@@ -396,6 +396,7 @@ def validate(net, val, device):
 
 def train(args):
     device = torch.device(args.device)
+    groups = args.groups.split(",")
     torch.backends.cudnn.benchmark = True
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
@@ -422,10 +423,10 @@ def train(args):
     print("start", {k: round(v, 2) for k, v in start.items()}, flush=True)
     vlog.write("step,seconds," + ",".join(start) + "\n" + "0,0," + ",".join(f"{v:.3f}" for v in start.values()) + "\n")
     vlog.flush()
-    log.write("step,seconds,lr,lambda,container_db," + ",".join(f"g{i}_{g}" for i, g in enumerate(TRAIN_GROUPS)) + "\n")
+    log.write("step,seconds,lr,lambda,container_db," + ",".join(f"g{i}_{g}" for i, g in enumerate(groups)) + "\n")
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     lam = args.lam
-    group = args.batch // len(TRAIN_GROUPS)
+    group = args.batch // len(groups)
     t0 = time.time()
     last_val = last_save = t0
     step = 0
@@ -450,13 +451,13 @@ def train(args):
         lr = args.lr * min(1.0, (step + 1) / 200) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = lr
-        n = group * len(TRAIN_GROUPS)
+        n = group * len(groups)
         covers, secrets = crops(n), crops(n)
         container = q8(net.hide(covers / 255, secrets / 255) * 255)
         mse_c = ((container - covers) ** 2).mean() / 255**2
-        attacked = torch.cat([apply(container[i * group:(i + 1) * group], kind, rng) for i, kind in enumerate(TRAIN_GROUPS)])
+        attacked = torch.cat([apply(container[i * group:(i + 1) * group], kind, rng) for i, kind in enumerate(groups)])
         revealed = net.reveal(attacked / 255)
-        rev = ((revealed - secrets / 255) ** 2).view(len(TRAIN_GROUPS), -1).mean(1)
+        rev = ((revealed - secrets / 255) ** 2).view(len(groups), -1).mean(1)
         loss = torch.log(mse_c) + lam * torch.log(rev).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -502,6 +503,7 @@ def main():
     ap.add_argument("--lam-rate", type=float, default=0.01)
     ap.add_argument("--container-db", type=float, default=34.5)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--groups", default=",".join(TRAIN_GROUPS), help="one channel per equal part of the batch")
     ap.add_argument("--val-count", type=int, default=12)
     ap.add_argument("--val-crop", type=int, default=256)
     ap.add_argument("--validate-every", type=float, default=30)
