@@ -11,7 +11,7 @@ printf '|---|---|---|---|---|---|\n'
 models=("$@"); [ ${#models[@]} -eq 0 ] && models=(default-1 default-3 robust)
 for model in "${models[@]}"; do
   for model_name in $model; do
-    secrets=1; [ "$model_name" = default-3 ] && secrets=3
+    secrets=1; case $model_name in default-3|keyed-3) secrets=3 ;; esac
     for attack in ${ATTACKS:-none jpeg:90 jpeg:75 jpeg444:90 jpeg444:75 chat:0.75 resize:0.5:bicubic resize:0.75:bilinear resize:0.75:lanczos noise:2}; do
       flag=(); [ "$attack" != none ] && flag=(--attack "$attack")
       limit=(); [ -n "${LIMIT:-}" ] && limit=(--limit "$LIMIT")

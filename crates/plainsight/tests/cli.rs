@@ -23,6 +23,13 @@ fn hide_then_reveal_an_odd_sized_cover() {
     let out = plainsight(&["reveal", "--stego", "stego.png", "--out", "r.png"], d);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(load(&d.join("r.png")).dimensions(), (97, 61));
+    // `--container` is the same option under the name users reach for first.
+    let out = plainsight(
+        &["reveal", "--container", "stego.png", "--out", "r2.png"],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(load(&d.join("r2.png")), load(&d.join("r.png")));
 }
 
 #[test]

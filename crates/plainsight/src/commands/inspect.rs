@@ -21,7 +21,7 @@ use crate::output::{self, Existing};
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// The container to look into
-    #[arg(long)]
+    #[arg(long, visible_alias = "container")]
     stego: PathBuf,
     /// The cover it was made from (enables the residual and spectrum panels)
     #[arg(long)]

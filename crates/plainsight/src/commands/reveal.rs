@@ -23,7 +23,7 @@ use crate::output::{self, Existing};
 pub struct RevealArgs {
     /// The container written by `plainsight hide` (`-`: standard input), or a folder
     /// of them: then --out is one folder and --count says how many secrets each holds
-    #[arg(long)]
+    #[arg(long, visible_alias = "container")]
     stego: PathBuf,
     /// With a folder of containers: secrets to reveal from each [default: 1]
     #[arg(long)]
