@@ -303,6 +303,9 @@ def apply(x, kind, rng):
         return jpeg(x, rng.randint(70, 95), False)
     if kind == "noise":
         return q8(x + torch.randn_like(x) * rng.uniform(0, 3))
+    if kind == "lanczos":
+        f = rng.uniform(0.7, 1.0)
+        return resize(resize(x, scaled(h, f), scaled(w, f), "lanczos"), h, w, "lanczos")
     filt = rng.choice(["bilinear", "bicubic", "lanczos"])
     f = rng.uniform(0.5, 1.0)
     small = resize(x, scaled(h, f), scaled(w, f), filt)
@@ -321,6 +324,16 @@ VAL_CHANNELS = [
     ("bilinear:0.75", lambda x: resize(resize(x, scaled(x.shape[2], 0.75), scaled(x.shape[3], 0.75), "bilinear"), x.shape[2], x.shape[3], "bilinear")),
     ("noise:2", lambda x: q8(x + 2 * torch.randn_like(x))),
 ]
+
+# The 5x5 "KV" high-pass filter steganalysers (and bench/steganalysis.py's CNN) start from.
+KV = torch.tensor([[-1, 2, -2, 2, -1], [2, -6, 8, -6, 2], [-2, 8, -12, 8, -2], [2, -6, 8, -6, 2], [-1, 2, -2, 2, -1]]) / 12.0
+
+
+def high_pass_energy(x):
+    """Mean squared KV response of each colour plane: what a steganalyser's front sees."""
+    k = KV.to(x)[None, None].repeat(3, 1, 1, 1)
+    return (F.conv2d(x, k, groups=3) ** 2).mean()
+
 
 # ---------------------------------------------------------------- data
 
@@ -387,6 +400,7 @@ def validate(net, val, device):
     with torch.no_grad():
         container = q8(net.hide(covers / 255, secrets / 255) * 255)
         out["container"] = psnr(container, covers).mean().item()
+        out["residual_kv_db"] = 10 * math.log10(high_pass_energy(container - covers).item())
         torch.manual_seed(0)
         for label, channel in VAL_CHANNELS:
             revealed = q8(net.reveal(channel(container) / 255) * 255)
@@ -459,6 +473,9 @@ def train(args):
         revealed = net.reveal(attacked / 255)
         rev = ((revealed - secrets / 255) ** 2).view(len(groups), -1).mean(1)
         loss = torch.log(mse_c) + lam * torch.log(rev).mean()
+        if args.shape:
+            # dB of the residual's high-pass energy traded against dB of PSNR.
+            loss = loss + args.shape * torch.log(high_pass_energy(container - covers) / 255**2)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -503,6 +520,7 @@ def main():
     ap.add_argument("--lam-rate", type=float, default=0.01)
     ap.add_argument("--container-db", type=float, default=34.5)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--shape", type=float, default=0.0, help="weight of the residual's log high-pass (KV) energy")
     ap.add_argument("--groups", default=",".join(TRAIN_GROUPS), help="one channel per equal part of the batch")
     ap.add_argument("--val-count", type=int, default=12)
     ap.add_argument("--val-crop", type=int, default=256)
