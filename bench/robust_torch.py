@@ -40,47 +40,34 @@ from PIL import Image
 # ---------------------------------------------------------------- burn's record
 
 
+def params(node, path=()):
+    """Every tensor of a burn record: (dotted path, its `param` dict)."""
+    if isinstance(node, dict):
+        if "param" in node and "id" in node:
+            yield ".".join(path), node["param"]
+            return
+        for key, value in node.items():
+            yield from params(value, path + (str(key),))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from params(value, path + (str(i),))
+
+
 def load_record(path):
     """The record and its tensors by dotted path (`hide.Unshuffle.linear.weight`)."""
     record = msgpack.unpackb(open(path, "rb").read(), raw=False, strict_map_key=False)
     tensors = {}
-
-    def walk(node, path):
-        if isinstance(node, dict):
-            if "param" in node and "id" in node:
-                p = node["param"]
-                dtype = {"F16": np.float16, "F32": np.float32}[p["dtype"]]
-                array = np.frombuffer(p["bytes"], dtype="<" + np.dtype(dtype).str[1:])
-                tensors[".".join(path)] = array.reshape(p["shape"]).astype(np.float32)
-                return
-            for key, value in node.items():
-                walk(value, path + [str(key)])
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                walk(value, path + [str(i)])
-
-    walk(record["item"], [])
+    for name, p in params(record["item"]):
+        dtype = {"F16": "<f2", "F32": "<f4"}[p["dtype"]]
+        tensors[name] = np.frombuffer(p["bytes"], dtype=dtype).reshape(p["shape"]).astype(np.float32)
     return record, tensors
 
 
 def save_record(record, tensors, path):
     """Writes `record` with its tensors replaced (16-bit floats), atomically."""
-
-    def walk(node, path):
-        if isinstance(node, dict):
-            if "param" in node and "id" in node:
-                array = tensors[".".join(path)].astype("<f2")
-                node["param"]["bytes"] = array.tobytes()
-                node["param"]["dtype"] = "F16"
-                node["param"]["shape"] = list(array.shape)
-                return
-            for key, value in node.items():
-                walk(value, path + [str(key)])
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                walk(value, path + [str(i)])
-
-    walk(record["item"], [])
+    for name, p in params(record["item"]):
+        array = tensors[name].astype("<f2")
+        p["bytes"], p["dtype"], p["shape"] = array.tobytes(), "F16", list(array.shape)
     record["metadata"]["float"] = "half::binary16::f16"
     record["metadata"]["settings"] = "HalfPrecisionSettings"
     tmp = path + ".tmp"
