@@ -13,12 +13,13 @@ how exactly a blind receiver would have to find the size.
 Usage (after cargo build --release; numpy, Pillow, torch):
   python3 bench/resize_oracle.py --pairs 20
 """
-import argparse, io, math, os, subprocess, sys, tempfile
+import argparse, functools, os, subprocess, sys, tempfile
 
 import numpy as np
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pillow_channels import centre_crop, chat, psnr, round_trip  # noqa: E402
 from robust_torch import resample_matrix  # noqa: E402
 
 FILTERS = {"bicubic": Image.BICUBIC, "bilinear": Image.BILINEAR, "lanczos": Image.LANCZOS}
@@ -33,17 +34,7 @@ CASES = [  # label, factor, filter, JPEG quality at the small size, factor assum
 ]
 
 
-def crop(path, n=256):
-    im = Image.open(path).convert("RGB")
-    w, h = im.size
-    return im.crop(((w - n) // 2, (h - n) // 2, (w - n) // 2 + n, (h - n) // 2 + n))
-
-
-def psnr(a, b):
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return 10 * math.log10(255**2 / ((a - b) ** 2).mean())
-
-
+@functools.lru_cache(maxsize=None)
 def inverse(n, factor, name, lam):
     small = round(n * factor)
     a = resample_matrix(small, n, name, "cpu").double().numpy() @ resample_matrix(n, small, name, "cpu").double().numpy()
@@ -51,13 +42,8 @@ def inverse(n, factor, name, lam):
 
 
 def channel(im, factor, name, quality):
-    n = im.size[0]
-    small = im.resize((round(n * factor),) * 2, FILTERS[name])
-    if quality:
-        buf = io.BytesIO()
-        small.save(buf, "JPEG", quality=quality)
-        small = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
-    return small.resize((n, n), FILTERS[name])
+    """Pillow's round trip, or with a quality the chat pipeline (bicubic only)."""
+    return chat(im, factor, quality) if quality else round_trip(im, factor, FILTERS[name])
 
 
 def run(binary, args, work):
@@ -83,7 +69,7 @@ def main():
             return Image.open(os.path.join(work, "r.png")).convert("RGB")
 
         for i in range(args.pairs):
-            cover, secret = crop(os.path.join(args.data, files[i])), crop(os.path.join(args.data, files[i + 1]))
+            cover, secret = (centre_crop(os.path.join(args.data, f), 256) for f in files[i:i + 2])
             cover.save(os.path.join(work, "c.png"))
             secret.save(os.path.join(work, "s.png"))
             if os.path.exists(os.path.join(work, "x.png")):

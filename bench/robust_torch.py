@@ -28,7 +28,7 @@ Usage:
   python3 bench/robust_torch.py --init MODEL.mpk --data DIR --val DIR --out RUN \\
       --seconds 420 --container-db 34.5 [--device cuda]
 """
-import argparse, io, math, os, random, sys, time
+import argparse, math, os, random, sys, time
 
 import msgpack
 import numpy as np
@@ -36,6 +36,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pillow_channels as pillow  # noqa: E402  (Pillow's side of --check)
 
 # ---------------------------------------------------------------- burn's record
 
@@ -279,9 +282,18 @@ def scaled(n, f):
     return max(1, round(n * f))
 
 
+def round_trip(x, f, name, between=None):
+    """Resize to `f` of the size and back with filter `name`; `between` runs on the
+    small picture (the chat pipeline's JPEG)."""
+    _, _, h, w = x.shape
+    small = resize(x, scaled(h, f), scaled(w, f), name)
+    if between is not None:
+        small = between(small)
+    return resize(small, h, w, name)
+
+
 def apply(x, kind, rng):
     """One channel, parameters drawn from rng: x [B, 3, H, W], 0..255."""
-    _, _, h, w = x.shape
     if kind == "none":
         return x
     if kind == "jpeg420":
@@ -291,14 +303,13 @@ def apply(x, kind, rng):
     if kind == "noise":
         return q8(x + torch.randn_like(x) * rng.uniform(0, 3))
     if kind == "lanczos":
-        f = rng.uniform(0.7, 1.0)
-        return resize(resize(x, scaled(h, f), scaled(w, f), "lanczos"), h, w, "lanczos")
+        return round_trip(x, rng.uniform(0.7, 1.0), "lanczos")
     filt = rng.choice(["bilinear", "bicubic", "lanczos"])
     f = rng.uniform(0.5, 1.0)
-    small = resize(x, scaled(h, f), scaled(w, f), filt)
     if kind == "chat":
-        small = jpeg(small, rng.randint(70, 85), True)
-    return resize(small, h, w, filt)
+        quality = rng.randint(70, 85)
+        return round_trip(x, f, filt, lambda small: jpeg(small, quality, True))
+    return round_trip(x, f, filt)
 
 
 VAL_CHANNELS = [
@@ -306,9 +317,9 @@ VAL_CHANNELS = [
     ("jpeg420:90", lambda x: jpeg(x, 90, True)),
     ("jpeg420:75", lambda x: jpeg(x, 75, True)),
     ("jpeg444:90", lambda x: jpeg(x, 90, False)),
-    ("chat:0.75", lambda x: resize(jpeg(resize(x, scaled(x.shape[2], 0.75), scaled(x.shape[3], 0.75), "bicubic"), 80, True), x.shape[2], x.shape[3], "bicubic")),
-    ("bicubic:0.5", lambda x: resize(resize(x, x.shape[2] // 2, x.shape[3] // 2, "bicubic"), x.shape[2], x.shape[3], "bicubic")),
-    ("bilinear:0.75", lambda x: resize(resize(x, scaled(x.shape[2], 0.75), scaled(x.shape[3], 0.75), "bilinear"), x.shape[2], x.shape[3], "bilinear")),
+    ("chat:0.75", lambda x: round_trip(x, 0.75, "bicubic", lambda small: jpeg(small, 80, True))),
+    ("bicubic:0.5", lambda x: round_trip(x, 0.5, "bicubic")),
+    ("bilinear:0.75", lambda x: round_trip(x, 0.75, "bilinear")),
     ("noise:2", lambda x: q8(x + 2 * torch.randn_like(x))),
 ]
 
@@ -351,15 +362,12 @@ def check(args):
         im = im[:h, :w]
         x = torch.from_numpy(im).permute(2, 0, 1)[None].float()
         for label, ours, theirs in [
-            ("jpeg 4:2:0 q90", lambda x: jpeg(x, 90, True), lambda p: pil_jpeg(p, 90, 2)),
-            ("jpeg 4:2:0 q75", lambda x: jpeg(x, 75, True), lambda p: pil_jpeg(p, 75, 2)),
-            ("jpeg 4:4:4 q90", lambda x: jpeg(x, 90, False), lambda p: pil_jpeg(p, 90, 0)),
-            ("bicubic 0.5 and back", lambda x: resize(resize(x, h // 2, w // 2, "bicubic"), h, w, "bicubic"),
-             lambda p: p.resize((w // 2, h // 2), Image.BICUBIC).resize((w, h), Image.BICUBIC)),
-            ("bilinear 0.75 and back", lambda x: resize(resize(x, scaled(h, .75), scaled(w, .75), "bilinear"), h, w, "bilinear"),
-             lambda p: p.resize((scaled(w, .75), scaled(h, .75)), Image.BILINEAR).resize((w, h), Image.BILINEAR)),
-            ("lanczos 0.7 and back", lambda x: resize(resize(x, scaled(h, .7), scaled(w, .7), "lanczos"), h, w, "lanczos"),
-             lambda p: p.resize((scaled(w, .7), scaled(h, .7)), Image.LANCZOS).resize((w, h), Image.LANCZOS)),
+            ("jpeg 4:2:0 q90", lambda x: jpeg(x, 90, True), lambda p: pillow.jpeg(p, 90, 2)),
+            ("jpeg 4:2:0 q75", lambda x: jpeg(x, 75, True), lambda p: pillow.jpeg(p, 75, 2)),
+            ("jpeg 4:4:4 q90", lambda x: jpeg(x, 90, False), lambda p: pillow.jpeg(p, 90, 0)),
+            ("bicubic 0.5 and back", lambda x: round_trip(x, 0.5, "bicubic"), lambda p: pillow.round_trip(p, 0.5, Image.BICUBIC)),
+            ("bilinear 0.75 and back", lambda x: round_trip(x, 0.75, "bilinear"), lambda p: pillow.round_trip(p, 0.75, Image.BILINEAR)),
+            ("lanczos 0.7 and back", lambda x: round_trip(x, 0.7, "lanczos"), lambda p: pillow.round_trip(p, 0.7, Image.LANCZOS)),
         ]:
             a = ours(x)[0].permute(1, 2, 0).numpy()
             b = np.asarray(theirs(Image.fromarray(im))).astype(np.float32)
@@ -370,18 +378,12 @@ def check(args):
         print(f"{label:24s} ours vs Pillow: mean {np.mean(v):.2f} dB, worst {min(v):.2f} dB ({len(v)} photos)")
 
 
-def pil_jpeg(p, quality, subsampling):
-    buf = io.BytesIO()
-    p.save(buf, "JPEG", quality=quality, subsampling=subsampling)
-    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
-
-
 # ---------------------------------------------------------------- training
 
 TRAIN_GROUPS = ["none", "jpeg420", "jpeg420", "jpeg444", "resize", "chat", "chat", "noise"]
 
 
-def validate(net, val, device):
+def validate(net, val):
     covers, secrets = val
     out = {}
     with torch.no_grad():
@@ -405,7 +407,7 @@ def train(args):
     torch.manual_seed(args.seed)
     record, tensors = load_record(args.init)
     net = Robust().to(device)
-    net.load({k: v for k, v in tensors.items()})
+    net.load(tensors)
     ims = [torch.from_numpy(im).permute(2, 0, 1).contiguous().to(device) for im in photos(args.data)]
     ims = [im for im in ims if min(im.shape[1:]) >= args.crop]
     vims = photos(args.val, args.val_count + 1)
@@ -420,7 +422,7 @@ def train(args):
     os.makedirs(args.out, exist_ok=True)
     log = open(os.path.join(args.out, "log.csv"), "a")
     vlog = open(os.path.join(args.out, "val.csv"), "a")
-    start = validate(net, (vc, vs), device)
+    start = validate(net, (vc, vs))
     print("start", {k: round(v, 2) for k, v in start.items()}, flush=True)
     vlog.write("step,seconds," + ",".join(start) + "\n" + "0,0," + ",".join(f"{v:.3f}" for v in start.values()) + "\n")
     vlog.flush()
@@ -477,7 +479,7 @@ def train(args):
         now = time.time()
         if now - last_val >= args.validate_every:
             last_val = now
-            v = validate(net, (vc, vs), device)
+            v = validate(net, (vc, vs))
             print(f"step {step} {now - t0:.0f}s lam {lam:.3f}", {k: round(x, 2) for k, x in v.items()}, flush=True)
             vlog.write(f"{step},{now - t0:.1f}," + ",".join(f"{x:.3f}" for x in v.values()) + "\n")
             vlog.flush()
@@ -485,7 +487,7 @@ def train(args):
             last_save = now
             save_record(record, net.export(), args.weights or os.path.join(args.out, "model.mpk"))
     save_record(record, net.export(), args.weights or os.path.join(args.out, "model.mpk"))
-    v = validate(net, (vc, vs), device)
+    v = validate(net, (vc, vs))
     print(f"final step {step} {time.time() - t0:.0f}s lam {lam:.3f}", {k: round(x, 2) for k, x in v.items()}, flush=True)
     vlog.write(f"{step},{time.time() - t0:.1f}," + ",".join(f"{x:.3f}" for x in v.values()) + "\n")
 
